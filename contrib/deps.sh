@@ -1,0 +1,36 @@
+#!/bin/sh
+# Install the Debian 12 packages that building and testing sendwarden need.
+# Idempotent: installs only what is missing; does nothing when all is present.
+# usage: contrib/deps.sh [--build-only]
+set -eu
+
+build_pkgs="build-essential autoconf automake pkg-config
+  liblmdb-dev libboost-dev libboost-program-options-dev catch2"
+# run-time tools the test suite and benchmarks drive (real Postfix, postfwd as
+# the peer to beat, mandoc for man-page lint, python3 for test helpers)
+test_pkgs="postfix postfwd mandoc python3 lmdb-utils procps iproute2 util-linux"
+
+pkgs=$build_pkgs
+[ "${1:-}" = "--build-only" ] || pkgs="$pkgs $test_pkgs"
+
+missing=""
+for p in $pkgs; do
+  s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [ "$s" = "install ok installed" ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+    echo "deps.sh: missing Debian packages:$missing (run as root: apt-get install$missing)" >&2
+    exit 1
+  fi
+else SUDO=""; fi
+
+echo "deps.sh: installing:$missing" >&2
+# Postfix must not try to configure this machine as a mail server.
+echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
