@@ -38,7 +38,7 @@ Env Env::open(const std::string& dir, const EnvOptions& opts) {
     // MDB_NOTLS: read transactions are not tied to a thread (libmilter runs
     // a thread per connection).
     unsigned flags = MDB_NOTLS;
-    if (!opts.durable) flags |= MDB_NOSYNC;
+    if (!opts.durable) flags |= MDB_NOSYNC | MDB_WRITEMAP | MDB_MAPASYNC;
     if (opts.read_only) flags |= MDB_RDONLY;
     if ((rc = mdb_env_open(raw, dir.c_str(), flags, 0640)) != 0)
         throw StoreError("open " + dir + ": " + mdb_strerror(rc), rc);
