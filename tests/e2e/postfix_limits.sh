@@ -401,6 +401,13 @@ else
     fail "d: the 2nd message in the hold queue (postqueue -j: $(postqueue -c "$CONF" -j 2>&1 | tr '\n' ' ' | cut -c 1-300))"
 fi
 
+hold_logged() { grep 'hold:' "$T/policyd.log" | grep -q 'user=held@hold\.example'; }
+if wait_for 3 hold_logged; then
+    ok "d: policyd logged the hold: $(grep 'hold:' "$T/policyd.log" | grep 'user=held@hold\.example' | head -n 1 | cut -c 1-160)"
+else
+    fail "d: policyd log has no 'hold:' line with user=held@hold.example"
+fi
+
 # ------------------------------------------------------------------ delivery
 # every accepted, not held message must reach smtp-sink; nothing else may
 sink_tags() {
