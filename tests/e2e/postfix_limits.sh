@@ -38,6 +38,9 @@ fi
 POLICYD=$BUILDDIR/src/policyd/sendwarden-policyd
 [ -x "$POLICYD" ] || { echo "FAIL: $POLICYD not built"; exit 1; }
 POLICYD=$(cd "$(dirname "$POLICYD")" && pwd)/$(basename "$POLICYD")
+CLI=$BUILDDIR/src/cli/sendwarden
+[ -x "$CLI" ] || { echo "FAIL: $CLI not built"; exit 1; }
+CLI=$(cd "$(dirname "$CLI")" && pwd)/$(basename "$CLI")
 
 # ------------------------------------------------------------------ bookkeeping
 PASSED=0 FAILED=0
@@ -167,6 +170,12 @@ state_dir = $T/state
 listen = unix:$SOCK
 socket_mode = 0666
 EOF
+
+if "$CLI" -c "$T/sendwarden.conf" check-config >"$T/check-config.out" 2>&1; then
+    ok "sendwarden check-config accepts the test configuration"
+else
+    fail "sendwarden check-config: $(tr '\n' ' ' < "$T/check-config.out")"
+fi
 
 "$POLICYD" -c "$T/sendwarden.conf" --foreground >"$T/policyd.log" 2>&1 &
 POLICYD_PID=$!
@@ -355,6 +364,24 @@ if deferred_at_rcpt b-3 && text_has b-3 "org acme" messages "retry in"; then
     ok "b: carol's 3rd deferred by the org bucket: $(field b-3 2) $(field b-3 4)"
 else
     fail "b: carol's 3rd deferred at RCPT naming org acme ($(got b-3))"
+fi
+
+# the CLI reads the same counters while policyd runs: org acme is empty
+org_status=$("$CLI" -c "$T/sendwarden.conf" limits status --org acme --json 2>"$T/cli.err" | "$PY" -c '
+import json, sys
+for line in sys.stdin:
+    try:
+        r = json.loads(line)
+    except ValueError:
+        continue
+    if (r.get("scope"), r.get("member"), r.get("metric")) == ("org", "acme", "messages"):
+        print(r.get("available"), r.get("burst"), r.get("full_in_seconds"))')
+read -r avail burst full_in <<<"$org_status"
+if [ "${avail:-}" = 0 ] && [ "${burst:-}" = 8 ] && [[ ${full_in:-} =~ ^[0-9]+$ ]] \
+        && [ "$full_in" -gt 3000 ] && [ "$full_in" -le 3600 ]; then
+    ok "b: 'sendwarden limits status --org acme' shows the org bucket empty (0 of 8, full in ${full_in}s)"
+else
+    fail "b: 'sendwarden limits status --org acme' shows 0 of 8 available (got '${org_status}' $(tr '\n' ' ' < "$T/cli.err"))"
 fi
 
 # ------------------------------------------------------------------ c. other org
