@@ -70,10 +70,10 @@ std::string PolicyDecider::decide(const PolicyRequest& req) {
         if (auto r = events_.append(decision->events); !r) msg_error("cannot record limit events: %s", r.error().c_str());
         for (const auto& e : decision->events) {
             if (e.type == "limit_approaching")
-                msg_info("%s: approaching: limit=%s member=%s rate=%s tokens_left=%s org=%s",
+                msg_info("%s: approaching: limit=%s rate=%s burst=%s tokens_left=%s org=%s",
                          req.queue_id.empty() ? "NOQUEUE" : std::string(req.queue_id).c_str(),
-                         e.body["limit"].get<std::string>().c_str(), e.body["member"].get<std::string>().c_str(),
-                         e.body["rate"].get<std::string>().c_str(), e.body["tokens"].dump().c_str(),
+                         e.body["bucket"].get<std::string>().c_str(), e.body["rate"].get<std::string>().c_str(),
+                         e.body["burst"].dump().c_str(), e.body["tokens"].dump().c_str(),
                          e.org.empty() ? "-" : e.org.c_str());
         }
     }
