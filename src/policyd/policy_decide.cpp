@@ -8,10 +8,7 @@
 namespace sw::policyd {
 namespace {
 
-bool starts_with_status(const std::string& text) {
-    return text.size() >= 6 && (text[0] == '4' || text[0] == '5' || text[0] == '2') && text[1] == '.' &&
-           text.find(' ') != std::string::npos;
-}
+bool starts_with_status(const std::string& text) { return limits::enhanced_status_length(text) > 0; }
 
 std::string lower(std::string_view s) { return to_lower(s); }
 

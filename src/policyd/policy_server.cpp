@@ -10,6 +10,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "core/log/msg.hpp"
 #include "core/util/strings.hpp"
@@ -216,6 +217,15 @@ Result<void> PolicyServer::listen(const std::vector<std::string>& specs, unsigne
         l->spec = *spec;
         boost::system::error_code ec;
         if (spec->unix_socket) {
+            // The socket directory (e.g. /run/sendwarden) may not exist yet.
+            auto parent = std::filesystem::path(spec->path).parent_path();
+            std::error_code fs_ec;
+            if (!std::filesystem::exists(parent, fs_ec)) {
+                std::filesystem::create_directories(parent, fs_ec);
+                if (fs_ec) return fail(text + ": cannot create " + parent.string() + ": " + fs_ec.message());
+                chmod(parent.c_str(), 0755);
+                if (uid >= 0) [[maybe_unused]] auto r = chown(parent.c_str(), static_cast<uid_t>(uid), static_cast<gid_t>(gid));
+            }
             struct stat st{};
             if (lstat(spec->path.c_str(), &st) == 0) {
                 if (!S_ISSOCK(st.st_mode)) return fail(text + ": exists and is not a socket");
