@@ -201,6 +201,8 @@ std::vector<LimitRule> parse_limits(std::istream& in, const std::string& name, s
             err("same scope, selector, metric and rate as " + same->origin + ": merge the two lines");
             continue;
         }
+        r.key_prefix = std::string(scope_name(r.scope)) + ":" + std::string(metric_name(r.metric)) + ":" +
+                       std::to_string(r.bucket.rate) + "/" + format_duration(r.bucket.period) + ":";
         rules.push_back(std::move(r));
     }
     return rules;

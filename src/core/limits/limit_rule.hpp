@@ -34,6 +34,7 @@ struct LimitRule {
     bool dry_run = false;
     std::string reply_text;             // empty: the default text
     std::string origin;                 // "limits:3", for logs
+    std::string key_prefix;             // "user:messages:5/1m:", see bucket_key()
 
     bool wildcard() const { return selector == "*"; }
     // "user:*:messages" — names the rule in logs and events.
