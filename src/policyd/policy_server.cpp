@@ -105,9 +105,7 @@ private:
                 if (buf_.size() > cfg.policyd_max_request_size) {
                     // Too large: drop it and the rest of it as it arrives;
                     // answer on_error once it ends, keeping the stream in sync.
-                    pending_reply_ = server_.decider_.on_bad_request(
-                        peer_, "request larger than max_request_size (" +
-                                   std::to_string(cfg.policyd_max_request_size) + " bytes)");
+                    pending_reply_ = server_.decider_.on_bad_request(peer_, too_large(cfg));
                     if (pending_reply_.empty()) keep_open = false;
                     discarding_ = true;
                     last_was_newline_ = buf_.back() == '\n';
@@ -118,7 +116,11 @@ private:
             }
             std::string_view block(buf_.data(), *end);
             PolicyRequest req;
-            if (auto err = parse_request(block, {cfg.policyd_max_attributes}, req)) {
+            if (consumed > cfg.policyd_max_request_size) {
+                // Complete but too large: its end came in the same read
+                // that took it over the limit.
+                keep_open = reply_bad(too_large(cfg));
+            } else if (auto err = parse_request(block, {cfg.policyd_max_attributes}, req)) {
                 keep_open = reply_bad(err->what);
             } else if (req.request != "smtpd_access_policy") {
                 keep_open = reply_bad("unknown request type '" + printable(req.request, 64) + "'");
@@ -152,6 +154,10 @@ private:
             last_was_newline_ = c == '\n';
         }
         return {};
+    }
+
+    static std::string too_large(const config::Config& cfg) {
+        return "request larger than max_request_size (" + std::to_string(cfg.policyd_max_request_size) + " bytes)";
     }
 
     bool reply_bad(const std::string& what) {
