@@ -72,8 +72,11 @@ public:
         if (!sock_.is_open() || writing_) return;
         const auto& cfg = *server_.decider_.policy().config;
         bool mid_request = buf_.size() > 0 || discarding_;
+        // A started request must be complete within request_timeout however
+        // its bytes trickle in; an idle connection counts from its last byte.
+        auto since = mid_request ? request_started_ : last_activity_;
         auto limit = std::chrono::microseconds(mid_request ? cfg.policyd_request_timeout : cfg.policyd_idle_timeout);
-        if (now - last_activity_ < limit) return;
+        if (now - since < limit) return;
         if (mid_request)
             msg_warn("%s: request not completed within %llds: closing", peer_.c_str(),
                      static_cast<long long>(cfg.policyd_request_timeout / kMicrosPerSecond));
@@ -95,7 +98,12 @@ private:
     void on_data(std::string_view data) {
         const auto& cfg = *server_.decider_.policy().config;
         out_.clear();
-        if (discarding_) data = skip_discarded(data);
+        if (buf_.empty() && !discarding_) request_started_ = last_activity_;
+        bool completed = false;  // a request ended in this read: what follows started now
+        if (discarding_) {
+            data = skip_discarded(data);
+            completed = !discarding_;
+        }
         buf_.append(data);
         bool keep_open = true;
         while (keep_open) {
@@ -131,7 +139,9 @@ private:
             }
             buf_.erase(0, consumed);
             scan_from_ = 0;
+            completed = true;
         }
+        if (completed) request_started_ = last_activity_;
         if (!keep_open) {
             // Send what was answered before the fault, then close.
             write_then(false);
@@ -200,6 +210,7 @@ private:
     bool discarding_ = false, last_was_newline_ = false, writing_ = false;
     std::string pending_reply_;  // on_error answer owed for a discarded request
     std::chrono::steady_clock::time_point last_activity_;
+    std::chrono::steady_clock::time_point request_started_;  // first byte of the request in buf_
 };
 
 PolicyServer::PolicyServer(asio::io_context& io, PolicyDecider& decider)
