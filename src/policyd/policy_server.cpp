@@ -69,8 +69,17 @@ public:
 
     // Called by the sweep: closes the connection if its deadline passed.
     void check_deadline(std::chrono::steady_clock::time_point now) {
-        if (!sock_.is_open() || writing_) return;
+        if (!sock_.is_open()) return;
         const auto& cfg = *server_.decider_.policy().config;
+        if (writing_) {
+            // A client that does not read its replies: nothing is read from
+            // it meanwhile, so without this it would never be closed.
+            if (now - write_started_ < std::chrono::microseconds(cfg.policyd_request_timeout)) return;
+            msg_warn("%s: reply not read within %llds: closing", peer_.c_str(),
+                     static_cast<long long>(cfg.policyd_request_timeout / kMicrosPerSecond));
+            close();
+            return;
+        }
         bool mid_request = buf_.size() > 0 || discarding_;
         // A started request must be complete within request_timeout however
         // its bytes trickle in; an idle connection counts from its last byte.
@@ -190,6 +199,7 @@ private:
             return;
         }
         writing_ = true;
+        write_started_ = std::chrono::steady_clock::now();
         auto self = shared_from_this();
         asio::async_write(sock_, asio::buffer(out_), [this, self, keep_reading](boost::system::error_code ec, std::size_t) {
             writing_ = false;
@@ -211,6 +221,7 @@ private:
     std::string pending_reply_;  // on_error answer owed for a discarded request
     std::chrono::steady_clock::time_point last_activity_;
     std::chrono::steady_clock::time_point request_started_;  // first byte of the request in buf_
+    std::chrono::steady_clock::time_point write_started_;
 };
 
 PolicyServer::PolicyServer(asio::io_context& io, PolicyDecider& decider)
