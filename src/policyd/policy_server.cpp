@@ -57,7 +57,13 @@ public:
         : server_(server), sock_(std::move(sock)), peer_(std::move(peer)) {
         touch();
     }
-    ~Connection() { server_.forget(this); }
+    ~Connection() {
+        if (!detached_) server_.forget(this);
+    }
+
+    // The server is going away before this connection (whose aborted
+    // handlers the io_context destroys later): never reach back into it.
+    void detach() { detached_ = true; }
 
     void start() { read(); }
 
@@ -217,7 +223,7 @@ private:
     std::string buf_;
     std::string out_;
     std::size_t scan_from_ = 0;
-    bool discarding_ = false, last_was_newline_ = false, writing_ = false;
+    bool discarding_ = false, last_was_newline_ = false, writing_ = false, detached_ = false;
     std::string pending_reply_;  // on_error answer owed for a discarded request
     std::chrono::steady_clock::time_point last_activity_;
     std::chrono::steady_clock::time_point request_started_;  // first byte of the request in buf_
@@ -227,7 +233,14 @@ private:
 PolicyServer::PolicyServer(asio::io_context& io, PolicyDecider& decider)
     : io_(io), decider_(decider), sweep_timer_(io) {}
 
-PolicyServer::~PolicyServer() { stop(); }
+PolicyServer::~PolicyServer() {
+    stop();
+    std::vector<std::shared_ptr<Connection>> live;
+    for (auto& [p, w] : conns_)
+        if (auto c = w.lock()) live.push_back(std::move(c));
+    for (auto& c : live) c->detach();
+    conns_.clear();
+}
 
 Result<void> PolicyServer::listen(const std::vector<std::string>& specs, unsigned mode, int uid, int gid) {
     for (const auto& text : specs) {
