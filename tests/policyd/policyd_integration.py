@@ -213,7 +213,7 @@ class Conn:
 
 class Daemon:
     def __init__(self, limits=MAIN_LIMITS, orgs=MAIN_ORGS, policyd="", inet=True, extra_conf="",
-                 nofile=None):
+                 nofile=None, counters_size="64m"):
         self.dir = make_temp_dir()
         self.policy_dir = os.path.join(self.dir, "policy")
         self.state_dir = os.path.join(self.dir, "state")
@@ -231,7 +231,7 @@ class Daemon:
             "policy_dir = " + self.policy_dir,
             "[store]",
             "state_dir = " + self.state_dir,
-            "counters_max_size = 64m",
+            "counters_max_size = " + counters_size,
             "data_max_size = 64m",
             "[policyd]",
             "listen = unix:" + self.sock_path,
@@ -257,10 +257,12 @@ class Daemon:
         os.replace(tmp, path)
 
     def _preexec(self):
+        # The daemon's descriptor limit: exactly `nofile` when given.
         if self.nofile:
             soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-            if soft != resource.RLIM_INFINITY and soft < self.nofile:
-                resource.setrlimit(resource.RLIMIT_NOFILE, (self.nofile, max(hard, self.nofile)))
+            if hard != resource.RLIM_INFINITY and hard < self.nofile:
+                hard = self.nofile  # root may raise it
+            resource.setrlimit(resource.RLIMIT_NOFILE, (self.nofile, hard))
 
     def spawn(self):
         """Starts the daemon without waiting for it to be ready."""
@@ -764,6 +766,80 @@ def check_max_connections():
         d.stop()
 
 
+def check_fd_exhaustion():
+    # More clients than the daemon has descriptors: accept fails (EMFILE),
+    # the daemon backs off, keeps serving the connections it has, and
+    # accepts the waiting ones once descriptors are free again.
+    d = Daemon(policyd="socket_mode = 0666", inet=False, nofile=48).start()
+    conns = []
+    try:
+        lim = open("/proc/%d/limits" % d.pid).read().split("Max open files")[1].split()[0]
+        conns = [d.connect() for _ in range(80)]
+        first = [c.ask(request(state="RCPT", sender="emfile%d@example.org" % i), timeout=2)
+                 for i, c in enumerate(conns[:5])]
+        warned = d.wait_log(r"warning: accept on unix:\S+: Too many open files", 2)
+        for c in conns[:60]:
+            c.close()
+        last = conns[-1].ask(request(state="RCPT", sender="emfile-last@example.org"), timeout=4)
+        fresh = d.ask(request(user="emfile-new@example.org"))
+        report(lim == "48" and first == ["action=DUNNO"] * 5 and warned is not None and last == "action=DUNNO"
+               and fresh == "action=DUNNO" and d.running(),
+               "descriptors exhausted (limit 48, 80 clients): existing connections served, EMFILE logged, "
+               "waiting clients served once descriptors are free",
+               "limit=%s first=%r warned=%s last=%r new=%r" % (lim, first, bool(warned), last, fresh))
+    finally:
+        for c in conns:
+            c.close()
+        d.stop()
+
+
+def check_idle_timeout():
+    d = Daemon(policyd="socket_mode = 0666\nidle_timeout = 2s\nrequest_timeout = 10s", inet=False).start()
+    idle, busy = d.connect(), d.connect()
+    try:
+        t0 = time.monotonic()
+        busy_replies = []
+        closed = None
+        while time.monotonic() - t0 < 6 and closed is None:
+            busy_replies.append(busy.ask(request(state="RCPT", sender="busy%d@example.org" % len(busy_replies))))
+            closed = idle.wait_closed(0.5)
+        closed_after = None if closed is None else time.monotonic() - t0
+        still = busy.ask(request(state="RCPT", sender="busy-end@example.org"))
+        report(closed_after is not None and 1.8 <= closed_after <= 4.5 and set(busy_replies) == {"action=DUNNO"}
+               and still == "action=DUNNO",
+               "idle_timeout = 2s: an idle connection is closed (after %s s), a busy one is not"
+               % ("%.1f" % closed_after if closed_after is not None else "never"),
+               "busy=%r end=%r" % (sorted(set(busy_replies)), still))
+    finally:
+        idle.close()
+        busy.close()
+        d.stop()
+
+
+def check_store_full():
+    # A counters map too small for the traffic: the request gets on_error,
+    # one error line names the option to raise, and the daemon goes on.
+    d = Daemon(limits="user * messages 5/1m 5 defer\n", policyd="socket_mode = 0666", inet=False,
+               counters_size="128k").start()
+    try:
+        c = d.connect()
+        replies = []
+        try:
+            for i in range(3000):
+                replies.append(c.ask(request(user="filler%05d@example.org" % i)))
+                if replies[-1] != "action=DUNNO":
+                    break
+        finally:
+            c.close()
+        logged = d.wait_log(r"error: counters database is full: raise \[store\] counters_max_size; answering "
+                            r"on_error = " + re.escape(ON_ERROR), 2)
+        report(len(replies) > 10 and replies[-1] == ON_ERROR_REPLY and logged is not None and d.running(),
+               "counters map full (128k) after %d users: on_error reply and an error naming counters_max_size"
+               % (len(replies) - 1), "last=%r logged=%s" % (replies[-1:], bool(logged)))
+    finally:
+        d.stop()
+
+
 def check_reload():
     conn = MAIN.connect()
     try:
@@ -788,6 +864,26 @@ def check_reload():
                and MAIN.running(),
                "SIGHUP with a broken limits file: limits:1 error logged, the previous policy stays",
                "failed=%s where=%s replies=%r" % (bool(failed), bool(where), kept))
+
+        # A broken sendwarden.conf is refused the same way.
+        with open(MAIN.conf) as f:
+            good_conf = f.read()
+        try:
+            with open(MAIN.conf, "a") as f:
+                f.write("max_connectionz = 5\n")
+            line = len(good_conf.splitlines()) + 1
+            offset = MAIN.log_size()
+            MAIN.signal(signal.SIGHUP)
+            failed = MAIN.wait_log(r"reload failed: keeping the policy in force", 3, offset)
+            where = re.search(r"error: reload: \S*sendwarden\.conf:%d: " % line, MAIN.log()[offset:])
+            kept = conn.ask(request(user="hup-broken@example.org"))
+        finally:
+            with open(MAIN.conf, "w") as f:
+                f.write(good_conf)
+        report(failed is not None and where is not None and kept.startswith("action=450 4.7.1 user hup-broken")
+               and MAIN.running(),
+               "SIGHUP with an unknown key in sendwarden.conf: sendwarden.conf:%d logged, the policy stays" % line,
+               "failed=%s where=%s reply=%r" % (bool(failed), bool(where), kept))
     finally:
         conn.close()
         offset = MAIN.log_size()
@@ -1000,7 +1096,8 @@ def main():
 
     for group in (check_listeners, check_limits, check_bad_input, check_request_size_edges,
                   check_on_error_disconnect, check_stalled, check_trickle, check_unread_replies,
-                  check_many_connections, check_max_connections, check_reload, check_bad_config,
+                  check_many_connections, check_max_connections, check_fd_exhaustion, check_idle_timeout,
+                  check_store_full, check_reload, check_bad_config,
                   check_privileges, check_cli, check_sigterm_restart):
         section(group)
         if not MAIN.running() and group is not check_sigterm_restart:
