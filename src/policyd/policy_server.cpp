@@ -49,6 +49,8 @@ struct PolicyServer::Listener {
     std::unique_ptr<asio::local::stream_protocol::acceptor> unix_acceptor;
     std::unique_ptr<asio::ip::tcp::acceptor> tcp_acceptor;
     asio::steady_timer retry;
+    std::chrono::steady_clock::time_point last_error_log{};
+    std::uint64_t accept_errors = 0;
     explicit Listener(asio::io_context& io) : retry(io) {}
 };
 
@@ -203,6 +205,12 @@ private:
     }
 
     bool reply_bad(const std::string& what) {
+        // Postfix never sends a bad request: a client that keeps doing so is
+        // broken or hostile, and must not flood the log.
+        if (++bad_requests_ > kMaxBadRequests) {
+            msg_warn("%s: more than %d bad requests: closing", peer_.c_str(), kMaxBadRequests);
+            return false;
+        }
         std::string action = server_.decider_.on_bad_request(peer_, what);
         if (action.empty()) return false;
         append_reply(action);
@@ -240,7 +248,9 @@ private:
     std::string out_;
     std::size_t scan_from_ = 0;
     bool discarding_ = false, last_was_newline_ = false, writing_ = false, detached_ = false;
-    std::string pending_reply_;  // on_error answer owed for a discarded request
+    std::string pending_reply_;
+    static constexpr int kMaxBadRequests = 10;
+    int bad_requests_ = 0;  // on_error answer owed for a discarded request
     std::chrono::steady_clock::time_point last_activity_;
     std::chrono::steady_clock::time_point request_started_;  // first byte of the request in buf_
     std::chrono::steady_clock::time_point write_started_;
@@ -318,8 +328,15 @@ void PolicyServer::start() {
 void PolicyServer::accept_next(Listener& l) {
     if (stopping_) return;
     auto retry_later = [this, &l](const boost::system::error_code& ec) {
-        // EMFILE and friends: log, back off, try again; never spin.
-        msg_warn("accept on %s: %s", l.spec.text.c_str(), ec.message().c_str());
+        // EMFILE and friends: back off and try again, never spin; one log
+        // line per 10 s per listener.
+        auto now = std::chrono::steady_clock::now();
+        ++l.accept_errors;
+        if (now - l.last_error_log > std::chrono::seconds(10)) {
+            l.last_error_log = now;
+            msg_warn("accept on %s: %s (%llu accept errors so far)", l.spec.text.c_str(), ec.message().c_str(),
+                     static_cast<unsigned long long>(l.accept_errors));
+        }
         l.retry.expires_after(std::chrono::milliseconds(100));
         l.retry.async_wait([this, &l](boost::system::error_code e) {
             if (!e) accept_next(l);

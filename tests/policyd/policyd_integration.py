@@ -518,6 +518,29 @@ def check_bad_input():
     report(r == "action=DUNNO", "a request of exactly 100 attributes is accepted", r)
 
 
+def check_bad_request_flood():
+    # A client that keeps sending bad requests (here: empty ones) gets at
+    # most 10 on_error replies, then the connection is closed with one line.
+    offset = MAIN.log_size()
+    c = MAIN.connect()
+    try:
+        c.send(b"\n" * 50)
+        replies = []
+        for _ in range(11):
+            try:
+                replies.append(c.reply())
+            except Exception:  # noqa: BLE001
+                break
+        closed = c.wait_closed(3)
+    finally:
+        c.close()
+    warned = MAIN.wait_log(r"more than 10 bad requests: closing", 2, offset)
+    report(replies[:10] == [ON_ERROR_REPLY] * 10 and len([r for r in replies if r]) == 10 and closed is not None
+           and warned is not None and good_request_elsewhere() == "action=DUNNO",
+           "a flood of bad requests: 10 on_error replies, then closed with one warning",
+           "replies=%d closed=%s warned=%s" % (len(replies), closed is not None, warned is not None))
+
+
 def check_request_size_edges():
     # The limit is exact whatever the read boundaries: a 60 KB request is
     # served, a 67 KB request (complete, sent in one write) gets on_error.
@@ -1094,7 +1117,7 @@ def main():
         print("%d passed, %d failed" % (PASSED, FAILED))
         return 1
 
-    for group in (check_listeners, check_limits, check_bad_input, check_request_size_edges,
+    for group in (check_listeners, check_limits, check_bad_input, check_bad_request_flood, check_request_size_edges,
                   check_on_error_disconnect, check_stalled, check_trickle, check_unread_replies,
                   check_many_connections, check_max_connections, check_fd_exhaustion, check_idle_timeout,
                   check_store_full, check_reload, check_bad_config,
