@@ -502,7 +502,8 @@ void build_request(std::string& r, const Shared& sh, int conn_id, unsigned long 
     const Options& o = sh.opt;
     unsigned long org = user % static_cast<unsigned long>(o.orgs);
     unsigned long client = msg % static_cast<unsigned long>(o.clients);
-    unsigned long rcpt = msg % static_cast<unsigned long>(o.rcpts);
+    // recipients spread independently of users (a user does not always mail one rcpt)
+    unsigned long rcpt = (msg * 2654435761UL) % static_cast<unsigned long>(o.rcpts);
     std::string tmp;
     tmp.reserve(128);
     r.clear();
@@ -614,13 +615,14 @@ void run_worker(int id, long budget, Shared& sh, std::barrier<>& ready, std::bar
     req.reserve(1024);
     res.lat_us.reserve(static_cast<std::size_t>(budget));
 
-    // Warm-up: untimed, not counted; users come from the same rotation.
+    // Warm-up: untimed and not in the statistics (a failure still counts as an
+    // error); users come from the same rotation.
     if (conn.open()) {
         for (long i = 0; i < o.warmup && !sh.past_deadline(); ++i) {
             unsigned long m = static_cast<unsigned long>(sh.next_warm.fetch_add(1));
             Stage st = o.mode == Mode::Eom ? Stage::Eom : Stage::Rcpt;
             build_request(req, sh, id, m + 500000000UL, pick_user(m), st);
-            if (!conn.transact(req, reply)) { conn.close(); break; }
+            if (!conn.transact(req, reply)) { ++res.errors; conn.close(); break; }
         }
     }
     ready.arrive_and_wait();
