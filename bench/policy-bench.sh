@@ -249,6 +249,11 @@ exact() {  # label user mode conc
 exact "RCPT+EOM c=1" fire-mix@exact.example mix 1
 exact "EOM-only c=1" fire-eom@exact.example eom 1
 exact "EOM-only c=8" fire-par@exact.example eom 8
+# (info) postfwd2's limit really counts (daemonized): one user, 1100 RCPTs, limit 1000
+PFW_LINE=$(timeout -k 5 $((TLIMIT + 30)) "$LOAD" -q -c 1 -m 1100 -n 1100 -T "$TLIMIT" --users 1 \
+    --user-fmt fire-pf@exact.example --mode rcpt "127.0.0.1:$P_POSTFWD")
+log "postfwd2 limit check: $PFW_LINE"
+PFW_CHECK="$(field "$PFW_LINE" msgs_passed) of $(field "$PFW_LINE" msgs) passed"
 
 # ---------------------------------------------------------------- (d) 1M users
 RSS_BEFORE=$(rss_anon_kb "$PID_POLICYD")
@@ -353,6 +358,7 @@ TABLE=$OUT/table.md
     echo "| exactness: burst 100 -> exactly 100 of 300 pass | $EXACT_DETAIL | $([ "$EXACT_OK" = 1 ] && echo PASS || echo "**FAIL**") |"
     echo
     echo "Prefill: $PF_OK distinct users in ${PF_SECS}s ($(field "$PF_LINE" rps) req/s)."
+    echo "postfwd2 limit check (one user, 1100 RCPTs, limit 1000/h): $PFW_CHECK."
     if [ -s "$W/failures" ]; then
         echo
         echo "Failures while running:"
