@@ -5,7 +5,7 @@
 set -eu
 
 build_pkgs="build-essential autoconf automake pkg-config
-  liblmdb-dev libboost-dev libboost-program-options-dev catch2"
+  liblmdb-dev libboost-dev libboost-program-options-dev nlohmann-json3-dev catch2"
 # run-time tools the test suite and benchmarks drive (real Postfix, postfwd as
 # the peer to beat, mandoc for man-page lint, python3 for test helpers)
 test_pkgs="postfix postfwd mandoc python3 lmdb-utils procps iproute2 util-linux"

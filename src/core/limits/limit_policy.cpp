@@ -1,0 +1,72 @@
+// Matching limits to a request's identities; see limit_policy.hpp.
+#include "core/limits/limit_policy.hpp"
+
+#include "core/util/strings.hpp"
+
+namespace sw::limits {
+namespace {
+
+std::size_t slot_index(Scope s, Metric m) { return static_cast<std::size_t>(s) * 3 + static_cast<std::size_t>(m); }
+
+// FNV-1a, for members too long to be an LMDB key (511 bytes at most).
+std::string short_hash(const std::string& s) {
+    std::uint64_t h = 1469598103934665603ULL;
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
+    char buf[20];
+    std::snprintf(buf, sizeof buf, "#%016llx", static_cast<unsigned long long>(h));
+    return buf;
+}
+
+}  // namespace
+
+LimitPolicy::LimitPolicy(std::vector<LimitRule> rules) : rules_(std::move(rules)) {
+    for (const auto& r : rules_) {
+        auto& slot = slots_[slot_index(r.scope, r.metric)];
+        if (r.wildcard()) slot.wildcard.push_back(&r);
+        else if (r.scope == Scope::Client) slot.networks.push_back(&r);
+        else slot.specific[r.selector].push_back(&r);
+    }
+}
+
+void LimitPolicy::match_slot(const Slot& slot, const std::string& member, const std::optional<IpPrefix>& client,
+                             std::vector<MatchedLimit>& out) const {
+    std::size_t before = out.size();
+    if (client) {
+        for (const auto* r : slot.networks)
+            if (r->client_net->contains(*client)) out.push_back({r, r->selector});
+    } else if (!slot.specific.empty()) {
+        if (auto it = slot.specific.find(member); it != slot.specific.end())
+            for (const auto* r : it->second) out.push_back({r, r->selector});
+    }
+    if (out.size() > before) return;  // specific rules replace the wildcard ones
+    for (const auto* r : slot.wildcard) out.push_back({r, member});
+}
+
+void LimitPolicy::match(const Subject& who, std::vector<MatchedLimit>& out) const {
+    static const std::string global_member = "*";
+    std::string client_member = who.client ? who.client->to_string() : std::string();
+    for (std::size_t m = 0; m < kMetrics; ++m) {
+        auto metric = static_cast<Metric>(m);
+        if (!who.user.empty()) match_slot(slots_[slot_index(Scope::User, metric)], who.user, std::nullopt, out);
+        if (!who.org.empty()) match_slot(slots_[slot_index(Scope::Org, metric)], who.org, std::nullopt, out);
+        if (who.client) match_slot(slots_[slot_index(Scope::Client, metric)], client_member, who.client, out);
+        match_slot(slots_[slot_index(Scope::Global, metric)], global_member, std::nullopt, out);
+    }
+}
+
+std::string bucket_key(const LimitRule& rule, const std::string& member) {
+    std::string key;
+    key.reserve(48 + member.size());
+    key += scope_name(rule.scope);
+    key += ':';
+    key += metric_name(rule.metric);
+    key += ':';
+    key += std::to_string(rule.bucket.rate);
+    key += '/';
+    key += format_duration(rule.bucket.period);
+    key += ':';
+    key += member.size() > 300 ? short_hash(member) : member;
+    return key;
+}
+
+}  // namespace sw::limits

@@ -1,0 +1,239 @@
+// sendwarden-policyd: wiring only. Reads the config and policy, binds the
+// listeners as root, opens the state, drops privileges, then runs the Asio
+// loop: SIGHUP reloads the policy (a broken file keeps the old one),
+// SIGTERM/SIGINT stop. The decisions live in core and policy_decide.cpp.
+#include "config.h"
+
+#include <utility>  // before Asio: Boost 1.74 awaitable.hpp uses std::exchange unincluded
+#include <boost/asio.hpp>
+#include <boost/program_options.hpp>
+
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+
+#include "core/config/config_file.hpp"
+#include "core/config/policy.hpp"
+#include "core/log/msg.hpp"
+#include "core/store/counters_db.hpp"
+#include "core/store/data_db.hpp"
+#include "core/util/privileges.hpp"
+#include "policyd/policy_decide.hpp"
+#include "policyd/policy_server.hpp"
+
+namespace po = boost::program_options;
+namespace asio = boost::asio;
+
+namespace {
+
+using namespace sw;
+
+struct Options {
+    std::string config_file;
+    bool foreground = false;
+};
+
+Options parse_args(int argc, char** argv) {
+    Options o;
+    po::options_description desc("usage: sendwarden-policyd [-c FILE] [--foreground]");
+    desc.add_options()("help,h", "show this help")("version", "show the version")(
+        "config,c", po::value(&o.config_file)->default_value(SW_CONFIG_FILE), "configuration file")(
+        "foreground,f", po::bool_switch(&o.foreground), "stay in the foreground and log to stderr too");
+    po::variables_map vm;
+    try {
+        po::store(po::parse_command_line(argc, argv, desc), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        std::cerr << "sendwarden-policyd: " << e.what() << "\n" << desc;
+        std::exit(EX_USAGE);
+    }
+    if (vm.count("help")) {
+        std::cout << desc;
+        std::exit(0);
+    }
+    if (vm.count("version")) {
+        std::cout << "sendwarden-policyd " PACKAGE_VERSION "\n";
+        std::exit(0);
+    }
+    return o;
+}
+
+void report_and_exit(const std::vector<std::string>& errors) {
+    for (const auto& e : errors) msg_error("%s", e.c_str());
+    msg_error("configuration has %zu error(s); not starting", errors.size());
+    std::exit(EX_CONFIG);
+}
+
+void daemonize() {
+    pid_t pid = fork();
+    if (pid < 0) msg_fatal("fork: %s", std::strerror(errno));
+    if (pid > 0) _exit(0);
+    setsid();
+    int fd = open("/dev/null", O_RDWR);
+    if (fd >= 0) {
+        dup2(fd, 0);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        if (fd > 2) close(fd);
+    }
+}
+
+// State created by root must stay usable by the user we become.
+void chown_state(const std::string& state_dir, const RunAs& who) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    for (const char* sub : {"counters", "data"}) {
+        fs::path dir = fs::path(state_dir) / sub;
+        if (chown(dir.c_str(), who.uid, who.gid) != 0) msg_warn("chown %s: %s", dir.c_str(), std::strerror(errno));
+        for (const auto& f : fs::directory_iterator(dir, ec))
+            if (chown(f.path().c_str(), who.uid, who.gid) != 0)
+                msg_warn("chown %s: %s", f.path().c_str(), std::strerror(errno));
+    }
+}
+
+void log_stats(const policyd::DecisionStats& s, std::size_t connections) {
+    msg_info("statistics: requests=%llu dunno=%llu defer=%llu reject=%llu hold=%llu warn=%llu dry_run_hits=%llu "
+             "bad_requests=%llu store_errors=%llu connections=%zu",
+             static_cast<unsigned long long>(s.requests), static_cast<unsigned long long>(s.dunno),
+             static_cast<unsigned long long>(s.defer), static_cast<unsigned long long>(s.reject),
+             static_cast<unsigned long long>(s.hold), static_cast<unsigned long long>(s.warn),
+             static_cast<unsigned long long>(s.dry_run_hits), static_cast<unsigned long long>(s.bad_requests),
+             static_cast<unsigned long long>(s.store_errors), connections);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options opts = parse_args(argc, argv);
+    log::init("sendwarden-policyd", {.to_syslog = true, .to_stderr = true, .capture = {}});
+
+    auto loaded = config::load_config(opts.config_file);
+    if (!loaded.config) report_and_exit(loaded.errors);
+    auto cfg = loaded.config;
+    log::set_facility(cfg->global_syslog_facility);
+    auto policy = config::load_policy(cfg->global_policy_dir, cfg->global_default_org);
+    if (!policy.policy) report_and_exit(policy.errors);
+
+    if (!opts.foreground) {
+        daemonize();
+        log::init("sendwarden-policyd", {.to_syslog = true, .to_stderr = false, .capture = {}});
+    }
+    std::signal(SIGPIPE, SIG_IGN);
+
+    // Who we become, and who owns the sockets.
+    bool is_root = geteuid() == 0;
+    std::optional<RunAs> run_as;
+    if (!cfg->policyd_user.empty()) {
+        if (!is_root) {
+            msg_info("user = %s ignored: not started as root", cfg->policyd_user.c_str());
+        } else {
+            auto who = lookup_user(cfg->policyd_user);
+            if (!who) report_and_exit({cfg->path + ": [policyd] user: " + who.error()});
+            run_as = *who;
+        }
+    }
+    int sock_uid = run_as ? static_cast<int>(run_as->uid) : -1;
+    int sock_gid = run_as ? static_cast<int>(run_as->gid) : -1;
+    if (!cfg->policyd_socket_group.empty()) {
+        auto gid = lookup_group(cfg->policyd_socket_group);
+        if (!gid) report_and_exit({cfg->path + ": [policyd] socket_group: " + gid.error()});
+        sock_gid = static_cast<int>(*gid);
+    }
+
+    std::unique_ptr<store::CountersDb> counters;
+    std::unique_ptr<store::DataDb> data;
+    try {
+        std::filesystem::create_directories(cfg->store_state_dir);
+        counters = store::CountersDb::open(cfg->store_state_dir, cfg->store_counters_max_size);
+        data = store::DataDb::open(cfg->store_state_dir, cfg->store_data_max_size);
+    } catch (const std::exception& e) {
+        msg_fatal("cannot open state in %s: %s", cfg->store_state_dir.c_str(), e.what());
+    }
+
+    asio::io_context io(1);
+    policyd::PolicyDecider decider(*counters, *data, SystemClock::instance());
+    decider.set_policy({cfg, policy.policy});
+    policyd::PolicyServer server(io, decider);
+    if (auto r = server.listen(cfg->policyd_listen, cfg->policyd_socket_mode, sock_uid, sock_gid); !r)
+        msg_fatal("%s", r.error().c_str());
+
+    if (run_as) {
+        chown_state(cfg->store_state_dir, *run_as);
+        if (auto r = drop_privileges(*run_as); !r) msg_fatal("cannot drop privileges: %s", r.error().c_str());
+        msg_info("running as %s (uid %u)", cfg->policyd_user.c_str(), run_as->uid);
+    }
+
+    asio::signal_set stop_signals(io, SIGTERM, SIGINT);
+    stop_signals.async_wait([&](boost::system::error_code ec, int sig) {
+        if (ec) return;
+        msg_info("signal %d: stopping", sig);
+        server.stop();
+        io.stop();
+    });
+
+    asio::signal_set hup(io, SIGHUP);
+    std::function<void()> wait_hup = [&] {
+        hup.async_wait([&](boost::system::error_code ec, int) {
+            if (ec) return;
+            auto fresh = config::load_config(opts.config_file);
+            if (!fresh.config) {
+                for (const auto& e : fresh.errors) msg_error("reload: %s", e.c_str());
+                msg_error("reload failed: keeping the policy in force");
+            } else {
+                auto fresh_policy = config::load_policy(fresh.config->global_policy_dir, fresh.config->global_default_org);
+                if (!fresh_policy.policy) {
+                    for (const auto& e : fresh_policy.errors) msg_error("reload: %s", e.c_str());
+                    msg_error("reload failed: keeping the policy in force");
+                } else {
+                    if (fresh.config->policyd_listen != decider.policy().config->policyd_listen ||
+                        fresh.config->store_state_dir != decider.policy().config->store_state_dir ||
+                        fresh.config->policyd_user != decider.policy().config->policyd_user)
+                        msg_warn("reload: changes to listen, state_dir or user take effect after a restart");
+                    log::set_facility(fresh.config->global_syslog_facility);
+                    decider.set_policy({fresh.config, fresh_policy.policy});
+                    msg_info("reload: %zu limits in force", fresh_policy.policy->limits.rules().size());
+                }
+            }
+            wait_hup();
+        });
+    };
+    wait_hup();
+
+    // Refilled buckets are removed in bounded steps, each its own write
+    // transaction, with requests served in between.
+    asio::steady_timer prune_timer(io);
+    std::size_t pruned = 0, prune_left = 0;
+    std::function<void()> schedule_prune;
+    std::function<void()> prune_step = [&] {
+        auto r = counters->prune(SystemClock::instance().now(), 20000);
+        if (!r) msg_error("prune: %s", r.error().c_str());
+        else pruned += *r;
+        prune_left = (!r || prune_left <= 20000) ? 0 : prune_left - 20000;
+        if (prune_left > 0) return asio::post(io, prune_step);
+        if (pruned) msg_info("prune: removed %zu refilled buckets", pruned);
+        schedule_prune();
+    };
+    schedule_prune = [&] {
+        prune_timer.expires_after(std::chrono::microseconds(decider.policy().config->policyd_prune_interval));
+        prune_timer.async_wait([&](boost::system::error_code ec) {
+            if (ec) return;
+            pruned = 0;
+            prune_left = counters->bucket_count() + 1;
+            prune_step();
+        });
+    };
+    schedule_prune();
+
+    server.start();
+    msg_info("ready: %zu limits, %zu org entries", policy.policy->limits.rules().size(), policy.policy->orgs.size());
+    io.run();
+    log_stats(decider.stats(), server.connections());
+    return 0;
+}

@@ -1,0 +1,336 @@
+// PolicyServer and its connections; see policy_server.hpp. Per connection:
+// read, frame requests, decide each, answer with one write, read again.
+// Untrusted input never throws out of here; a bad request gets on_error (or a
+// close) and the connection goes on when the stream is still in sync.
+#include "policyd/policy_server.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "core/log/msg.hpp"
+#include "core/util/strings.hpp"
+
+namespace asio = boost::asio;
+using asio::generic::stream_protocol;
+
+namespace sw::policyd {
+
+Result<ListenSpec> parse_listen(const std::string& text) {
+    ListenSpec s;
+    s.text = text;
+    if (text.rfind("unix:", 0) == 0) {
+        s.path = text.substr(5);
+        if (s.path.empty() || s.path[0] != '/') return fail("listen = " + text + ": unix socket path must be absolute");
+        if (s.path.size() >= sizeof(sockaddr_un::sun_path))
+            return fail("listen = " + text + ": unix socket path too long");
+        return s;
+    }
+    if (text.rfind("inet:", 0) == 0) {
+        s.unix_socket = false;
+        std::string rest = text.substr(5);
+        auto colon = rest.rfind(':');
+        if (colon == std::string::npos || colon + 1 == rest.size())
+            return fail("listen = " + text + ": expected inet:HOST:PORT");
+        s.host = rest.substr(0, colon);
+        s.port = rest.substr(colon + 1);
+        if (s.host.size() > 2 && s.host.front() == '[' && s.host.back() == ']') s.host = s.host.substr(1, s.host.size() - 2);
+        return s;
+    }
+    return fail("listen = " + text + ": expected unix:PATH or inet:HOST:PORT");
+}
+
+struct PolicyServer::Listener {
+    ListenSpec spec;
+    std::unique_ptr<asio::local::stream_protocol::acceptor> unix_acceptor;
+    std::unique_ptr<asio::ip::tcp::acceptor> tcp_acceptor;
+    asio::steady_timer retry;
+    explicit Listener(asio::io_context& io) : retry(io) {}
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+public:
+    Connection(PolicyServer& server, stream_protocol::socket sock, std::string peer)
+        : server_(server), sock_(std::move(sock)), peer_(std::move(peer)) {
+        touch();
+    }
+    ~Connection() { server_.forget(this); }
+
+    void start() { read(); }
+
+    void close() {
+        boost::system::error_code ec;
+        sock_.shutdown(stream_protocol::socket::shutdown_both, ec);
+        sock_.close(ec);
+    }
+
+    // Called by the sweep: closes the connection if its deadline passed.
+    void check_deadline(std::chrono::steady_clock::time_point now) {
+        if (!sock_.is_open() || writing_) return;
+        const auto& cfg = *server_.decider_.policy().config;
+        bool mid_request = buf_.size() > 0 || discarding_;
+        auto limit = std::chrono::microseconds(mid_request ? cfg.policyd_request_timeout : cfg.policyd_idle_timeout);
+        if (now - last_activity_ < limit) return;
+        if (mid_request)
+            msg_warn("%s: request not completed within %llds: closing", peer_.c_str(),
+                     static_cast<long long>(cfg.policyd_request_timeout / kMicrosPerSecond));
+        close();
+    }
+
+private:
+    void touch() { last_activity_ = std::chrono::steady_clock::now(); }
+
+    void read() {
+        auto self = shared_from_this();
+        sock_.async_read_some(asio::buffer(chunk_), [this, self](boost::system::error_code ec, std::size_t n) {
+            if (ec) return;  // closed by peer, by us, or an error: the connection ends
+            touch();
+            on_data(std::string_view(chunk_.data(), n));
+        });
+    }
+
+    void on_data(std::string_view data) {
+        const auto& cfg = *server_.decider_.policy().config;
+        out_.clear();
+        if (discarding_) data = skip_discarded(data);
+        buf_.append(data);
+        bool keep_open = true;
+        while (keep_open) {
+            std::size_t consumed = 0;
+            auto end = find_request_end(buf_, scan_from_, consumed);
+            if (!end) {
+                if (buf_.size() > cfg.policyd_max_request_size) {
+                    // Too large: drop it and the rest of it as it arrives;
+                    // answer on_error once it ends, keeping the stream in sync.
+                    pending_reply_ = server_.decider_.on_bad_request(
+                        peer_, "request larger than max_request_size (" +
+                                   std::to_string(cfg.policyd_max_request_size) + " bytes)");
+                    if (pending_reply_.empty()) keep_open = false;
+                    discarding_ = true;
+                    last_was_newline_ = buf_.back() == '\n';
+                    buf_.clear();
+                    scan_from_ = 0;
+                }
+                break;
+            }
+            std::string_view block(buf_.data(), *end);
+            PolicyRequest req;
+            if (auto err = parse_request(block, {cfg.policyd_max_attributes}, req)) {
+                keep_open = reply_bad(err->what);
+            } else if (req.request != "smtpd_access_policy") {
+                keep_open = reply_bad("unknown request type '" + printable(req.request, 64) + "'");
+            } else {
+                std::string action = server_.decider_.decide(req);
+                if (action.empty()) keep_open = false;
+                else append_reply(action);
+            }
+            buf_.erase(0, consumed);
+            scan_from_ = 0;
+        }
+        if (!keep_open) {
+            // Send what was answered before the fault, then close.
+            write_then(false);
+            return;
+        }
+        write_then(true);
+    }
+
+    // In discard mode: drop bytes up to and including the blank line that
+    // ends the oversized request; returns what follows it.
+    std::string_view skip_discarded(std::string_view data) {
+        for (std::size_t i = 0; i < data.size(); ++i) {
+            char c = data[i];
+            if (c == '\n' && last_was_newline_) {
+                discarding_ = false;
+                last_was_newline_ = false;
+                append_reply(pending_reply_);
+                return data.substr(i + 1);
+            }
+            last_was_newline_ = c == '\n';
+        }
+        return {};
+    }
+
+    bool reply_bad(const std::string& what) {
+        std::string action = server_.decider_.on_bad_request(peer_, what);
+        if (action.empty()) return false;
+        append_reply(action);
+        return true;
+    }
+
+    void append_reply(const std::string& action) {
+        out_ += "action=";
+        out_ += action;
+        out_ += "\n\n";
+    }
+
+    void write_then(bool keep_reading) {
+        if (out_.empty()) {
+            if (keep_reading) read();
+            else close();
+            return;
+        }
+        writing_ = true;
+        auto self = shared_from_this();
+        asio::async_write(sock_, asio::buffer(out_), [this, self, keep_reading](boost::system::error_code ec, std::size_t) {
+            writing_ = false;
+            touch();
+            if (ec) return;
+            if (keep_reading) read();
+            else close();
+        });
+    }
+
+    PolicyServer& server_;
+    stream_protocol::socket sock_;
+    std::string peer_;
+    std::array<char, 16384> chunk_{};
+    std::string buf_;
+    std::string out_;
+    std::size_t scan_from_ = 0;
+    bool discarding_ = false, last_was_newline_ = false, writing_ = false;
+    std::string pending_reply_;  // on_error answer owed for a discarded request
+    std::chrono::steady_clock::time_point last_activity_;
+};
+
+PolicyServer::PolicyServer(asio::io_context& io, PolicyDecider& decider)
+    : io_(io), decider_(decider), sweep_timer_(io) {}
+
+PolicyServer::~PolicyServer() { stop(); }
+
+Result<void> PolicyServer::listen(const std::vector<std::string>& specs, unsigned mode, int uid, int gid) {
+    for (const auto& text : specs) {
+        auto spec = parse_listen(text);
+        if (!spec) return fail(spec.error());
+        auto l = std::make_unique<Listener>(io_);
+        l->spec = *spec;
+        boost::system::error_code ec;
+        if (spec->unix_socket) {
+            struct stat st{};
+            if (lstat(spec->path.c_str(), &st) == 0) {
+                if (!S_ISSOCK(st.st_mode)) return fail(text + ": exists and is not a socket");
+                unlink(spec->path.c_str());  // stale socket of an earlier run
+            }
+            auto acc = std::make_unique<asio::local::stream_protocol::acceptor>(io_);
+            asio::local::stream_protocol::endpoint ep(spec->path);
+            acc->open(ep.protocol(), ec);
+            if (!ec) acc->bind(ep, ec);
+            if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
+            if (ec) return fail(text + ": " + ec.message());
+            if (chmod(spec->path.c_str(), mode) != 0) return fail(text + ": chmod: " + std::strerror(errno));
+            if ((uid >= 0 || gid >= 0) && chown(spec->path.c_str(), static_cast<uid_t>(uid), static_cast<gid_t>(gid)) != 0)
+                return fail(text + ": chown: " + std::strerror(errno));
+            l->unix_acceptor = std::move(acc);
+        } else {
+            asio::ip::tcp::resolver resolver(io_);
+            auto results = resolver.resolve(spec->host, spec->port,
+                                            asio::ip::tcp::resolver::numeric_host | asio::ip::tcp::resolver::numeric_service, ec);
+            if (ec || results.empty()) return fail(text + ": host must be a numeric address: " + ec.message());
+            auto ep = results.begin()->endpoint();
+            auto acc = std::make_unique<asio::ip::tcp::acceptor>(io_);
+            acc->open(ep.protocol(), ec);
+            if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
+            if (!ec) acc->bind(ep, ec);
+            if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
+            if (ec) return fail(text + ": " + ec.message());
+            l->tcp_acceptor = std::move(acc);
+        }
+        msg_info("listening on %s", text.c_str());
+        listeners_.push_back(std::move(l));
+    }
+    return {};
+}
+
+void PolicyServer::start() {
+    for (auto& l : listeners_) accept_next(*l);
+    sweep();
+}
+
+void PolicyServer::accept_next(Listener& l) {
+    if (stopping_) return;
+    auto retry_later = [this, &l](const boost::system::error_code& ec) {
+        // EMFILE and friends: log, back off, try again; never spin.
+        msg_warn("accept on %s: %s", l.spec.text.c_str(), ec.message().c_str());
+        l.retry.expires_after(std::chrono::milliseconds(100));
+        l.retry.async_wait([this, &l](boost::system::error_code e) {
+            if (!e) accept_next(l);
+        });
+    };
+    if (l.unix_acceptor) {
+        l.unix_acceptor->async_accept([this, &l, retry_later](boost::system::error_code ec,
+                                                              asio::local::stream_protocol::socket s) {
+            if (ec == asio::error::operation_aborted) return;
+            if (ec) return retry_later(ec);
+            on_accepted(l, stream_protocol::socket(std::move(s)));
+            accept_next(l);
+        });
+    } else {
+        l.tcp_acceptor->async_accept([this, &l, retry_later](boost::system::error_code ec, asio::ip::tcp::socket s) {
+            if (ec == asio::error::operation_aborted) return;
+            if (ec) return retry_later(ec);
+            boost::system::error_code ignored;
+            s.set_option(asio::ip::tcp::no_delay(true), ignored);
+            on_accepted(l, stream_protocol::socket(std::move(s)));
+            accept_next(l);
+        });
+    }
+}
+
+void PolicyServer::on_accepted(Listener& l, stream_protocol::socket sock) {
+    const auto& cfg = *decider_.policy().config;
+    if (conns_.size() >= cfg.policyd_max_connections) {
+        ++refused_;
+        auto now = std::chrono::steady_clock::now();
+        if (now - last_refusal_log_ > std::chrono::seconds(10)) {
+            last_refusal_log_ = now;
+            msg_warn("max_connections (%llu) reached on %s: closing new connections (%llu so far)",
+                     static_cast<unsigned long long>(cfg.policyd_max_connections), l.spec.text.c_str(),
+                     static_cast<unsigned long long>(refused_));
+        }
+        boost::system::error_code ec;
+        sock.close(ec);
+        return;
+    }
+    std::string peer = l.spec.text + "#" + std::to_string(next_id_++);
+    auto c = std::make_shared<Connection>(*this, std::move(sock), std::move(peer));
+    conns_.emplace(c.get(), c);
+    c->start();
+}
+
+void PolicyServer::sweep() {
+    if (stopping_) return;
+    auto now = std::chrono::steady_clock::now();
+    std::vector<std::shared_ptr<Connection>> live;
+    live.reserve(conns_.size());
+    for (auto& [p, w] : conns_)
+        if (auto c = w.lock()) live.push_back(std::move(c));
+    for (auto& c : live) c->check_deadline(now);
+    sweep_timer_.expires_after(std::chrono::seconds(1));
+    sweep_timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec) sweep();
+    });
+}
+
+void PolicyServer::stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    boost::system::error_code ec;
+    sweep_timer_.cancel();
+    for (auto& l : listeners_) {
+        l->retry.cancel();
+        if (l->unix_acceptor) {
+            l->unix_acceptor->close(ec);
+            unlink(l->spec.path.c_str());
+        }
+        if (l->tcp_acceptor) l->tcp_acceptor->close(ec);
+    }
+    std::vector<std::shared_ptr<Connection>> live;
+    for (auto& [p, w] : conns_)
+        if (auto c = w.lock()) live.push_back(std::move(c));
+    for (auto& c : live) c->close();
+}
+
+}  // namespace sw::policyd
