@@ -222,6 +222,7 @@ run_load() {
     return 0
 }
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 log "work dir $W; policyd pid $PID_POLICYD, postfwd2 pid $PID_POSTFWD; $REPS reps of c=$CONCS"
 for rep in $(seq 1 "$REPS"); do
     for c in $CONCS; do
@@ -303,6 +304,8 @@ ratio() {  # A B FORMAT: A/B, or 0 when either is missing
 TABLE=$OUT/table.md
 {
     echo "## sendwarden policy benchmark ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, median of $REPS runs)"
+    echo
+    echo "Machine load average at the start: $LOAD_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine makes every figure noisier)."
     echo
     echo "Load: policy-load, one persistent connection per thread, each message = RCPT + END-OF-MESSAGE"
     echo "request (Postfix 3.7 attributes), 1000 fresh users over 50 orgs per run; $N_FAST requests per run"
