@@ -83,12 +83,19 @@ public:
 private:
     void touch() { last_activity_ = std::chrono::steady_clock::now(); }
 
+    // Waits for readability, then reads into the server's shared scratch
+    // buffer: an idle connection holds no read buffer of its own, so
+    // thousands of them cost little memory.
     void read() {
         auto self = shared_from_this();
-        sock_.async_read_some(asio::buffer(chunk_), [this, self](boost::system::error_code ec, std::size_t n) {
-            if (ec) return;  // closed by peer, by us, or an error: the connection ends
+        sock_.async_wait(stream_protocol::socket::wait_read, [this, self](boost::system::error_code ec) {
+            if (ec) return;  // closed by us or an error: the connection ends
+            auto& scratch = server_.scratch_;
+            std::size_t n = sock_.read_some(asio::buffer(scratch), ec);
+            if (ec == asio::error::would_block || ec == asio::error::try_again) return read();
+            if (ec) return;  // EOF or error: the connection ends
             touch();
-            on_data(std::string_view(chunk_.data(), n));
+            on_data(std::string_view(scratch.data(), n));
         });
     }
 
@@ -130,6 +137,7 @@ private:
             buf_.erase(0, consumed);
             scan_from_ = 0;
         }
+        if (buf_.empty() && buf_.capacity() > 16384) std::string().swap(buf_);  // after a large request
         if (!keep_open) {
             // Send what was answered before the fault, then close.
             write_then(false);
@@ -187,7 +195,6 @@ private:
     PolicyServer& server_;
     stream_protocol::socket sock_;
     std::string peer_;
-    std::array<char, 16384> chunk_{};
     std::string buf_;
     std::string out_;
     std::size_t scan_from_ = 0;
@@ -295,6 +302,8 @@ void PolicyServer::on_accepted(Listener& l, stream_protocol::socket sock) {
         return;
     }
     std::string peer = l.spec.text + "#" + std::to_string(next_id_++);
+    boost::system::error_code ec;
+    sock.non_blocking(true, ec);
     auto c = std::make_shared<Connection>(*this, std::move(sock), std::move(peer));
     conns_.emplace(c.get(), c);
     c->start();

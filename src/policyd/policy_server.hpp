@@ -9,6 +9,7 @@
 #include <utility>  // before Asio: Boost 1.74 awaitable.hpp uses std::exchange unincluded
 #include <boost/asio.hpp>
 
+#include <array>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -60,6 +61,7 @@ private:
     std::vector<std::unique_ptr<Listener>> listeners_;
     std::unordered_map<Connection*, std::weak_ptr<Connection>> conns_;
     boost::asio::steady_timer sweep_timer_;
+    std::array<char, 65536> scratch_{};  // read buffer shared by all connections (one thread)
     std::uint64_t next_id_ = 1;
     std::uint64_t refused_ = 0;
     std::chrono::steady_clock::time_point last_refusal_log_{};

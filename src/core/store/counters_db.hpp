@@ -1,6 +1,8 @@
 // CountersDb: the disposable counters environment (DESIGN "State"), opened
-// MDB_NOSYNC: a process crash loses nothing (LMDB), a power cut may lose the
-// last updates, which is harmless for rate limits. Implements BucketStore.
+// without sync (MDB_WRITEMAP|MDB_MAPASYNC|MDB_NOSYNC): a process crash loses
+// nothing (LMDB), a power cut may lose the last updates, which is harmless
+// for rate limits. The data file is sparse: counters_max_size is reserved,
+// only what is used takes disk space. Implements BucketStore.
 //
 // Schema (database "buckets"):
 //   key   = bucket_key(): "<scope>:<metric>:<rate>/<period>:<member>"

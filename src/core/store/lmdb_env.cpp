@@ -38,7 +38,7 @@ Env Env::open(const std::string& dir, const EnvOptions& opts) {
     // MDB_NOTLS: read transactions are not tied to a thread (libmilter runs
     // a thread per connection).
     unsigned flags = MDB_NOTLS;
-    if (!opts.durable) flags |= MDB_NOSYNC;
+    if (!opts.durable) flags |= MDB_NOSYNC | MDB_WRITEMAP | MDB_MAPASYNC;
     if (opts.read_only) flags |= MDB_RDONLY;
     if ((rc = mdb_env_open(raw, dir.c_str(), flags, 0640)) != 0)
         throw StoreError("open " + dir + ": " + mdb_strerror(rc), rc);
@@ -50,9 +50,19 @@ Env Env::open(const std::string& dir, const EnvOptions& opts) {
 MDB_dbi Env::open_dbi(const char* name) {
     MDB_dbi dbi = 0;
     if (read_only_) {
-        ReadTxn txn(*this);
-        int rc = mdb_dbi_open(txn.get_raw(), name, 0, &dbi);
-        if (rc != 0) throw_error("mdb_dbi_open", rc);
+        // A handle opened in a transaction outlives it only if the
+        // transaction commits, read-only ones included: aborting it (what
+        // ~ReadTxn does) closes the handle, and every later mdb_get() on it
+        // fails with EINVAL.
+        MDB_txn* txn = nullptr;
+        int rc = mdb_txn_begin(get(), nullptr, MDB_RDONLY, &txn);
+        if (rc != 0) throw_error("mdb_txn_begin", rc);
+        rc = mdb_dbi_open(txn, name, 0, &dbi);
+        if (rc != 0) {
+            mdb_txn_abort(txn);
+            throw_error("mdb_dbi_open", rc);
+        }
+        if ((rc = mdb_txn_commit(txn)) != 0) throw_error("mdb_txn_commit", rc);
         return dbi;
     }
     WriteTxn txn(*this);

@@ -30,7 +30,10 @@ private:
 struct EnvOptions {
     std::size_t map_size = 1ULL << 30;
     unsigned max_dbs = 8;
-    bool durable = true;  // false: MDB_NOSYNC (counters); crash-safe, not power-loss-safe
+    // false: MDB_WRITEMAP|MDB_MAPASYNC|MDB_NOSYNC (counters): a commit is a
+    // few stores into the shared map, no write() or fsync(); a process crash
+    // loses nothing, a power cut may lose recent updates.
+    bool durable = true;
     bool read_only = false;
 };
 

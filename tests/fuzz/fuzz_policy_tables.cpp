@@ -1,0 +1,30 @@
+// libFuzzer target: the policy-table parsers (limits, orgs) and the
+// sendwarden.conf reader. Errors are expected; crashes and hangs are not.
+#include <cstddef>
+#include <cstdint>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/config/config_file.hpp"
+#include "core/limits/limit_policy.hpp"
+#include "core/limits/limit_rule.hpp"
+#include "core/orgs/org_map.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    std::string text(reinterpret_cast<const char*>(data), size);
+    std::vector<std::string> errors;
+    {
+        std::istringstream in(text);
+        sw::limits::LimitPolicy policy(sw::limits::parse_limits(in, "limits", errors));
+        std::vector<sw::limits::MatchedLimit> out;
+        policy.match({"u@x.example", "org", sw::IpPrefix::parse("192.0.2.1")}, out);
+    }
+    {
+        std::istringstream in(text);
+        auto orgs = sw::orgs::OrgMap::parse(in, "orgs", errors);
+        (void)orgs.org_of("u@x.example", "fallback");
+    }
+    (void)sw::config::parse_config(text, "sendwarden.conf");
+    return 0;
+}
