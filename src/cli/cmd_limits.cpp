@@ -71,7 +71,10 @@ int cmd_limits_status(const CliContext& ctx) {
     }
 
     limits::Subject who;
-    if (!user.empty()) who.user = to_lower(user);
+    if (!user.empty()) {
+        who.user = to_lower(user);
+        who.org = policy.policy->orgs.org_of(who.user, cfg.global_default_org);
+    }
     if (!org.empty()) who.org = org;
     if (!client.empty()) {
         who.client = IpPrefix::client_network(client, static_cast<int>(cfg.limits_client_ipv4_prefix),

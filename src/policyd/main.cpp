@@ -121,12 +121,6 @@ int main(int argc, char** argv) {
     auto policy = config::load_policy(cfg->global_policy_dir, cfg->global_default_org);
     if (!policy.policy) report_and_exit(policy.errors);
 
-    if (!opts.foreground) {
-        daemonize();
-        log::init("sendwarden-policyd", {.to_syslog = true, .to_stderr = false, .capture = {}});
-    }
-    std::signal(SIGPIPE, SIG_IGN);
-
     // Who we become, and who owns the sockets.
     bool is_root = geteuid() == 0;
     std::optional<RunAs> run_as;
@@ -146,6 +140,14 @@ int main(int argc, char** argv) {
         if (!gid) report_and_exit({cfg->path + ": [policyd] socket_group: " + gid.error()});
         sock_gid = static_cast<int>(*gid);
     }
+
+    // Everything that can be checked is checked before detaching, so a
+    // bad start is reported on the terminal. LMDB must be opened after fork.
+    if (!opts.foreground) {
+        daemonize();
+        log::init("sendwarden-policyd", {.to_syslog = true, .to_stderr = false, .capture = {}});
+    }
+    std::signal(SIGPIPE, SIG_IGN);
 
     std::unique_ptr<store::CountersDb> counters;
     std::unique_ptr<store::DataDb> data;
@@ -230,6 +232,18 @@ int main(int argc, char** argv) {
         });
     };
     schedule_prune();
+
+    // Periodic statistics, like Postfix's anvil.
+    asio::steady_timer stats_timer(io);
+    std::function<void()> schedule_stats = [&] {
+        stats_timer.expires_after(std::chrono::minutes(10));
+        stats_timer.async_wait([&](boost::system::error_code ec) {
+            if (ec) return;
+            log_stats(decider.stats(), server.connections());
+            schedule_stats();
+        });
+    };
+    schedule_stats();
 
     server.start();
     msg_info("ready: %zu limits, %zu org entries", policy.policy->limits.rules().size(), policy.policy->orgs.size());

@@ -8,10 +8,7 @@
 namespace sw::policyd {
 namespace {
 
-bool starts_with_status(const std::string& text) {
-    return text.size() >= 6 && (text[0] == '4' || text[0] == '5' || text[0] == '2') && text[1] == '.' &&
-           text.find(' ') != std::string::npos;
-}
+bool starts_with_status(const std::string& text) { return limits::enhanced_status_length(text) > 0; }
 
 std::string lower(std::string_view s) { return to_lower(s); }
 
@@ -70,10 +67,10 @@ std::string PolicyDecider::decide(const PolicyRequest& req) {
         if (auto r = events_.append(decision->events); !r) msg_error("cannot record limit events: %s", r.error().c_str());
         for (const auto& e : decision->events) {
             if (e.type == "limit_approaching")
-                msg_info("%s: approaching: limit=%s member=%s rate=%s tokens_left=%s org=%s",
+                msg_info("%s: approaching: limit=%s rate=%s burst=%s tokens_left=%s org=%s",
                          req.queue_id.empty() ? "NOQUEUE" : std::string(req.queue_id).c_str(),
-                         e.body["limit"].get<std::string>().c_str(), e.body["member"].get<std::string>().c_str(),
-                         e.body["rate"].get<std::string>().c_str(), e.body["tokens"].dump().c_str(),
+                         e.body["bucket"].get<std::string>().c_str(), e.body["rate"].get<std::string>().c_str(),
+                         e.body["burst"].dump().c_str(), e.body["tokens"].dump().c_str(),
                          e.org.empty() ? "-" : e.org.c_str());
         }
     }

@@ -12,9 +12,10 @@ std::optional<std::size_t> find_request_end(std::string_view buf, std::size_t& f
         from = 0;
         return 0;
     }
-    std::size_t start = from > 0 ? from - 1 : 0;  // the '\n' before may be at from-1
+    std::size_t start = from > 0 ? from - 1 : 0;  // the first '\n' may be at from-1
     const char* p = buf.data();
     std::size_t n = buf.size();
+    // memchr per line beats memmem("\n\n") on these short lines.
     for (std::size_t i = start; i + 1 < n;) {
         const void* nl = std::memchr(p + i, '\n', n - i - 1);
         if (!nl) break;

@@ -10,6 +10,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "core/log/msg.hpp"
 #include "core/util/strings.hpp"
@@ -103,13 +104,19 @@ private:
         const auto& cfg = *server_.decider_.policy().config;
         out_.clear();
         if (discarding_) data = skip_discarded(data);
-        buf_.append(data);
+        // Usually a whole request arrives in one read: parse it where it
+        // lies and copy only an unfinished tail into buf_.
+        bool direct = buf_.empty();
+        if (!direct) buf_.append(data);
+        std::string_view view = direct ? data : std::string_view(buf_);
+        std::size_t pos = 0;
         bool keep_open = true;
         while (keep_open) {
+            std::string_view rest = view.substr(pos);
             std::size_t consumed = 0;
-            auto end = find_request_end(buf_, scan_from_, consumed);
+            auto end = find_request_end(rest, scan_from_, consumed);
             if (!end) {
-                if (buf_.size() > cfg.policyd_max_request_size) {
+                if (rest.size() > cfg.policyd_max_request_size) {
                     // Too large: drop it and the rest of it as it arrives;
                     // answer on_error once it ends, keeping the stream in sync.
                     pending_reply_ = server_.decider_.on_bad_request(
@@ -117,13 +124,13 @@ private:
                                    std::to_string(cfg.policyd_max_request_size) + " bytes)");
                     if (pending_reply_.empty()) keep_open = false;
                     discarding_ = true;
-                    last_was_newline_ = buf_.back() == '\n';
-                    buf_.clear();
+                    last_was_newline_ = rest.back() == '\n';
+                    pos = view.size();
                     scan_from_ = 0;
                 }
                 break;
             }
-            std::string_view block(buf_.data(), *end);
+            std::string_view block = rest.substr(0, *end);
             PolicyRequest req;
             if (auto err = parse_request(block, {cfg.policyd_max_attributes}, req)) {
                 keep_open = reply_bad(err->what);
@@ -134,9 +141,11 @@ private:
                 if (action.empty()) keep_open = false;
                 else append_reply(action);
             }
-            buf_.erase(0, consumed);
+            pos += consumed;
             scan_from_ = 0;
         }
+        if (direct) buf_.assign(view.substr(std::min(pos, view.size())));
+        else buf_.erase(0, std::min(pos, buf_.size()));
         if (buf_.empty() && buf_.capacity() > 16384) std::string().swap(buf_);  // after a large request
         if (!keep_open) {
             // Send what was answered before the fault, then close.
@@ -216,6 +225,15 @@ Result<void> PolicyServer::listen(const std::vector<std::string>& specs, unsigne
         l->spec = *spec;
         boost::system::error_code ec;
         if (spec->unix_socket) {
+            // The socket directory (e.g. /run/sendwarden) may not exist yet.
+            auto parent = std::filesystem::path(spec->path).parent_path();
+            std::error_code fs_ec;
+            if (!std::filesystem::exists(parent, fs_ec)) {
+                std::filesystem::create_directories(parent, fs_ec);
+                if (fs_ec) return fail(text + ": cannot create " + parent.string() + ": " + fs_ec.message());
+                chmod(parent.c_str(), 0755);
+                if (uid >= 0) [[maybe_unused]] auto r = chown(parent.c_str(), static_cast<uid_t>(uid), static_cast<gid_t>(gid));
+            }
             struct stat st{};
             if (lstat(spec->path.c_str(), &st) == 0) {
                 if (!S_ISSOCK(st.st_mode)) return fail(text + ": exists and is not a socket");

@@ -26,6 +26,7 @@ events::Event limit_event(const char* type, const MatchedLimit& m, const BucketO
     e.time = now;
     e.org = who.org;
     e.body = {{"limit", rule.name()},
+              {"bucket", std::string(scope_name(rule.scope)) + ":" + m.member + ":" + std::string(metric_name(rule.metric))},
               {"member", m.member},
               {"rate", rule.rate_text},
               {"burst", rule.bucket.burst},

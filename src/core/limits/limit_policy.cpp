@@ -55,16 +55,14 @@ void LimitPolicy::match(const Subject& who, std::vector<MatchedLimit>& out) cons
 }
 
 std::string bucket_key(const LimitRule& rule, const std::string& member) {
+    // The prefix is built once per rule at parse time: this runs per request.
     std::string key;
-    key.reserve(48 + member.size());
-    key += scope_name(rule.scope);
-    key += ':';
-    key += metric_name(rule.metric);
-    key += ':';
-    key += std::to_string(rule.bucket.rate);
-    key += '/';
-    key += format_duration(rule.bucket.period);
-    key += ':';
+    key.reserve(rule.key_prefix.size() + std::min<std::size_t>(member.size(), 300));
+    if (rule.key_prefix.empty()) {  // a rule not made by parse_limits()
+        key += std::string(scope_name(rule.scope)) + ":" + std::string(metric_name(rule.metric)) + ":" +
+               std::to_string(rule.bucket.rate) + "/" + format_duration(rule.bucket.period) + ":";
+    }
+    key += rule.key_prefix;
     key += member.size() > 300 ? short_hash(member) : member;
     return key;
 }

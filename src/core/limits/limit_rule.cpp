@@ -3,6 +3,8 @@
 // force by the callers.
 #include "core/limits/limit_rule.hpp"
 
+#include <algorithm>
+
 #include "core/config/policy_table.hpp"
 #include "core/orgs/org_map.hpp"
 #include "core/util/strings.hpp"
@@ -81,6 +83,27 @@ std::optional<std::uint64_t> parse_amount(std::string_view s, Metric m) {
     return v;
 }
 
+}  // namespace
+
+std::size_t enhanced_status_length(std::string_view text) {
+    // class "." subject "." detail, then a space or the end (RFC 3463 §2)
+    if (text.size() < 5 || (text[0] != '2' && text[0] != '4' && text[0] != '5') || text[1] != '.') return 0;
+    std::size_t i = 2;
+    for (int part = 0; part < 2; ++part) {
+        std::size_t start = i;
+        while (i < text.size() && i - start < 3 && text[i] >= '0' && text[i] <= '9') ++i;
+        if (i == start) return 0;
+        if (part == 0) {
+            if (i >= text.size() || text[i] != '.') return 0;
+            ++i;
+        }
+    }
+    if (i < text.size() && text[i] != ' ') return 0;
+    return i;
+}
+
+namespace {
+
 // Reply text: printable, and an enhanced status code (RFC 3463) in front
 // must agree with the action's class.
 std::optional<std::string> check_reply(const std::string& text, Action action) {
@@ -89,7 +112,7 @@ std::optional<std::string> check_reply(const std::string& text, Action action) {
         auto u = static_cast<unsigned char>(c);
         if (u < 0x20 || u == 0x7f) return "control character in reply text";
     }
-    if (text.size() >= 5 && (text[0] == '2' || text[0] == '4' || text[0] == '5') && text[1] == '.') {
+    if (enhanced_status_length(text) > 0) {
         char want = action == Action::Reject ? '5' : action == Action::Defer ? '4' : text[0];
         if (text[0] != want)
             return std::string("reply text starts with status ") + text[0] + ".x.x but the action is " +
@@ -169,6 +192,17 @@ std::vector<LimitRule> parse_limits(std::istream& in, const std::string& name, s
         }
         if (auto problem = check_reply(text, r.action)) { err(*problem); continue; }
         r.reply_text = text;
+        // Same scope, selector, metric and rate would share one bucket.
+        auto same = std::find_if(rules.begin(), rules.end(), [&](const LimitRule& o) {
+            return o.scope == r.scope && o.selector == r.selector && o.metric == r.metric &&
+                   o.bucket.rate == r.bucket.rate && o.bucket.period == r.bucket.period;
+        });
+        if (same != rules.end()) {
+            err("same scope, selector, metric and rate as " + same->origin + ": merge the two lines");
+            continue;
+        }
+        r.key_prefix = std::string(scope_name(r.scope)) + ":" + std::string(metric_name(r.metric)) + ":" +
+                       std::to_string(r.bucket.rate) + "/" + format_duration(r.bucket.period) + ":";
         rules.push_back(std::move(r));
     }
     return rules;

@@ -34,11 +34,16 @@ struct LimitRule {
     bool dry_run = false;
     std::string reply_text;             // empty: the default text
     std::string origin;                 // "limits:3", for logs
+    std::string key_prefix;             // "user:messages:5/1m:", see bucket_key()
 
     bool wildcard() const { return selector == "*"; }
     // "user:*:messages" — names the rule in logs and events.
     std::string name() const;
 };
+
+// Length of an RFC 3463 enhanced status code ("4.7.1") at the start of
+// `text` when one is there and followed by a space or the end; else 0.
+std::size_t enhanced_status_length(std::string_view text);
 
 // Parses the table; errors ("name:line: ...") are appended to `errors`.
 std::vector<LimitRule> parse_limits(std::istream& in, const std::string& name, std::vector<std::string>& errors);

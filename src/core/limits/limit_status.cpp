@@ -9,7 +9,6 @@ Result<std::vector<BucketStatus>> limits_status(const LimitPolicy& policy, const
     policy.match(who, matched);
     std::vector<BucketStatus> out;
     for (const auto& m : matched) {
-        if (m.rule->scope == Scope::Global) continue;  // asked about a member, not about everyone
         BucketStatus s;
         s.rule = m.rule;
         s.member = m.member;

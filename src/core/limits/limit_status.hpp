@@ -20,8 +20,8 @@ struct BucketStatus {
     bool stored = false;        // false: never used or pruned (full)
 };
 
-// Only the scopes of `who` that are set are reported: pass a Subject with
-// just a user (its org is not filled in for you), just an org, or just a client.
+// The scopes of `who` that are set are reported, and the global limits:
+// give a user with its org to see everything a user's mail is held to.
 Result<std::vector<BucketStatus>> limits_status(const LimitPolicy& policy, const Subject& who, BucketStore& store,
                                                 Micros now);
 

@@ -64,14 +64,30 @@ TEST_CASE("every kind of bad limits line names file:line") {
         {"bad action", "user * messages 5/1m 5 block", "unknown action 'block'"},
         {"status mismatch", "user * messages 5/1m 5 reject \"4.7.1 later\"", "reply text starts with status 4.x.x but the action is reject"},
         {"unterminated", "user * messages 5/1m 5 defer \"oops", "unterminated quoted text"},
+        {"duplicate bucket", "user * messages 9/1m 5 defer\nuser * messages 9/1m 7 reject",
+         "same scope, selector, metric and rate as limits:2: merge the two lines"},
     };
     for (const auto& c : cases) {
         DYNAMIC_SECTION(c.label) {
             std::vector<std::string> errors;
             auto rules = parse(std::string("# first line\n") + c.line + "\n", errors);
-            CHECK(rules.empty());
+            CHECK(rules.size() == (std::string(c.label) == "duplicate bucket" ? 1u : 0u));
             REQUIRE(errors.size() == 1);
-            CHECK_THAT(errors[0], Catch::StartsWith(std::string("/etc/sendwarden/limits:2: ") + c.want));
+            CHECK_THAT(errors[0], Catch::StartsWith(std::string("/etc/sendwarden/limits:") +
+                                                    (std::string(c.label) == "duplicate bucket" ? "3: " : "2: ") + c.want));
         }
     }
+}
+
+TEST_CASE("enhanced status codes are recognised only in RFC 3463 form") {
+    CHECK(enhanced_status_length("4.7.1 slow down") == 5);
+    CHECK(enhanced_status_length("5.7.26 x") == 6);
+    CHECK(enhanced_status_length("4.7.1") == 5);
+    CHECK(enhanced_status_length("4.2 million messages") == 0);
+    CHECK(enhanced_status_length("4.7.1x") == 0);
+    CHECK(enhanced_status_length("6.7.1 no") == 0);
+    std::vector<std::string> errors;
+    auto rules = parse("user * messages 5/1m 5 reject \"4.2 million is too many\"\n", errors);
+    CHECK(errors.empty());
+    CHECK(rules.size() == 1);
 }
