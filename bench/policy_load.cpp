@@ -487,6 +487,14 @@ void add_attr(std::string& r, std::string_view name, std::string_view value) {
     r += '\n';
 }
 
+// splitmix64 finalizer: spreads consecutive numbers over the whole range.
+unsigned long mix64(unsigned long x) {
+    std::uint64_t z = x + 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return static_cast<unsigned long>(z ^ (z >> 31));
+}
+
 // A Postfix-style long queue id (base 52 digits, 15 characters).
 void queue_id(std::string& out, unsigned long n) {
     static constexpr char digits[] = "0123456789BCDFGHJKLMNPQRSTVWXYZbcdfghjkmnpqrstvwxyz";
@@ -502,8 +510,9 @@ void build_request(std::string& r, const Shared& sh, int conn_id, unsigned long 
     const Options& o = sh.opt;
     unsigned long org = user % static_cast<unsigned long>(o.orgs);
     unsigned long client = msg % static_cast<unsigned long>(o.clients);
-    // recipients spread independently of users (a user does not always mail one rcpt)
-    unsigned long rcpt = (msg * 2654435761UL) % static_cast<unsigned long>(o.rcpts);
+    // recipients spread independently of users (a user does not always mail one
+    // rcpt): a 64-bit mix of the message number, not a function of msg % users
+    unsigned long rcpt = mix64(msg) % static_cast<unsigned long>(o.rcpts);
     std::string tmp;
     tmp.reserve(128);
     r.clear();
