@@ -50,7 +50,7 @@ W=$(mktemp -d /tmp/sw-bench.XXXXXX) || exit 1
 chmod 755 "$W"              # postfwd2 runs as nobody
 mkdir -p "$OUT"
 RES=$OUT/results.tsv
-printf 'target\tconc\trep\trps\tp50_us\tp99_us\tmax_us\tok\terrors\tcpu_us_per_req\tactions\n' > "$RES"
+printf 'target\tconc\trep\trps\tp50_us\tp99_us\tmax_us\tok\terrors\tcpu_us_per_req\tretries\tactions\n' > "$RES"
 FAILED=0
 fail() { echo "policy-bench: FAILED: $*" >&2; echo "$*" >> "$W/failures"; FAILED=1; }
 log() { echo "policy-bench: $*" >&2; }
@@ -88,7 +88,7 @@ cleanup() {
     for p in $SERVERS; do stop_tree "$p"; done
     SERVERS=""
     if [ -d "$W" ]; then
-        mkdir -p "$OUT/logs" && cp "$W"/*.log "$W"/postfwd/log "$OUT/logs/" 2>/dev/null
+        rm -rf "$OUT/logs"; mkdir -p "$OUT/logs" && cp -r "$W"/*.log "$W"/postfwd/log "$W/runs" "$OUT/logs/" 2>/dev/null
         [ "${KEEP:-0}" = 1 ] && log "scratch directory kept: $W" || rm -rf "$W"
     fi
 }
@@ -132,7 +132,7 @@ wait_listen "$W/dunno.sock" 10 "$PID_DUNNO_UNIX" && wait_listen "$P_DUNNO_TCP" 1
 
 # sendwarden-policyd: realistic limits, none of which fires in the throughput
 # runs (every run uses its own 1000 users over 50 orgs, 64 client addresses).
-mkdir -p "$W/policy" "$W/state"
+mkdir -p "$W/policy" "$W/state" "$W/runs"
 cat > "$W/policy/limits" <<'EOF'
 # scope selector metric rate burst action [reply text]
 user   *  messages    1000/1h        1000        defer
@@ -201,8 +201,9 @@ run_load() {
     # default load: every run gets its own 1000 users, so per-user limits never fire
     [ $# -eq 0 ] && set -- --users 1000 --orgs 50 --clients 64 --user-fmt "r${RUNNO}u{u}@org{o}.example"
     # policy-load reads the server tree's CPU from /proc around the timed phase
-    LINE=$(timeout -k 5 $((TLIMIT + 30)) "$LOAD" -q -c "$c" -n "$n" -w "$WARM" -T "$TLIMIT" \
-        --server-pid "$spid" "$@" "$tgt")
+    local errlog="$W/runs/$RUNNO-$label-c$c-r$rep.txt"
+    LINE=$(timeout -k 5 $((TLIMIT + 30)) "$LOAD" -c "$c" -n "$n" -w "$WARM" -T "$TLIMIT" --timeout-ms 20000 \
+        --server-pid "$spid" "$@" "$tgt" 2>"$errlog")
     rc=$?
     if [ -z "$LINE" ]; then
         fail "$label c=$c: policy-load exited $rc without a RESULT line"
@@ -210,13 +211,14 @@ run_load() {
     fi
     ok=$(field "$LINE" ok); err=$(field "$LINE" errors)
     cpu=$(field "$LINE" cpu_us_per_req)
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$c" "$rep" "$(field "$LINE" rps)" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$c" "$rep" "$(field "$LINE" rps)" \
         "$(field "$LINE" p50_us)" "$(field "$LINE" p99_us)" "$(field "$LINE" max_us)" "$ok" "$err" "$cpu" \
-        "$(field "$LINE" actions)" >> "$RES"
+        "$(field "$LINE" retries)" "$(field "$LINE" actions)" >> "$RES"
     log "$(printf '%-16s c=%-3s rep %s: %8s req/s  p50 %6s us  p99 %6s us  cpu %7s us/req  errors %s  %s' \
         "$label" "$c" "$rep" "$(field "$LINE" rps)" "$(field "$LINE" p50_us)" "$(field "$LINE" p99_us)" \
         "$cpu" "$err" "$(field "$LINE" actions)")"
-    [ "$err" = 0 ] || fail "$label c=$c rep $rep: $err errors"
+    [ "$err" = 0 ] || fail "$label c=$c rep $rep: $err errors ($(sed -n 's/^first error *//p' "$errlog"))"
+    [ "$(field "$LINE" retries)" = 0 ] || log "$label c=$c rep $rep: $(grep '^first retry' "$errlog")"
     [ "$(field "$LINE" timed_out)" = 1 ] && fail "$label c=$c rep $rep: stopped by the ${TLIMIT}s time limit"
     kill -0 "$spid" 2>/dev/null || { fail "$label: the server (pid $spid) is gone"; exit 1; }
     return 0
@@ -363,6 +365,9 @@ TABLE=$OUT/table.md
     echo
     echo "Prefill: $PF_OK distinct users in ${PF_SECS}s ($(field "$PF_LINE" rps) req/s)."
     echo "postfwd2 limit check (one user, 1100 RCPTs, limit 1000/h): $PFW_CHECK."
+    awk -F'\t' 'NR > 1 && $11 > 0 { r[$1] += $11 } END { for (t in r) printf "%s%s %d", (n++ ? ", " : ""), t, r[t]; if (n) print "" }' "$RES" |
+        sed 's/^/Requests resent once after the server dropped a used connection (as Postfix does): /'
+
     if [ -s "$W/failures" ]; then
         echo
         echo "Failures while running:"

@@ -7,11 +7,14 @@
 // Requests carry the attribute set Postfix 3.7 smtpd sends; a simulated
 // message is a RCPT request and, if that passed, an END-OF-MESSAGE request
 // (queue_id set, recipient_count=1). Every loop is bounded by a request count,
-// a message count and a wall-clock limit.
+// a message count and a wall-clock limit. Like Postfix's policy client, a
+// request whose used connection the server dropped is resent once on a new
+// connection (counted as a retry, not an error).
 //
 // Output: one line on stdout,
 //   RESULT conc=.. sent=.. ok=.. errors=.. secs=.. rps=.. p50_us=.. p99_us=..
-//          max_us=.. mode=.. msgs=.. msgs_passed=.. timed_out=0|1 actions=DUNNO:n,...
+//          max_us=.. mean_us=.. [server_cpu_us=.. cpu_us_per_req=..] retries=.. mode=..
+//          msgs=.. msgs_passed=.. timed_out=0|1 actions=DUNNO:n,DEFER:n,...
 // and, unless -q, a short human summary on stderr.
 // Exit status: 0 all requests answered, 1 errors or time limit hit, 2 usage.
 #include <algorithm>
@@ -136,7 +139,7 @@ struct Options {
     long requests = 10000;          // timed requests, all connections together
     long messages = -1;             // optional cap on simulated messages
     double time_limit = 60.0;       // seconds, whole run including warm-up
-    int timeout_ms = 5000;          // per reply
+    int timeout_ms = 10000;         // per reply
     long users = 1000;
     long orgs = 50;
     std::string user_fmt = "u{u}@org{o}.example";
@@ -160,7 +163,7 @@ void print_help() {
         "  -n, --requests N      timed requests in total (default 10000)\n"
         "  -m, --messages M      stop after M simulated messages (default: no cap)\n"
         "  -T, --time SEC        wall-clock limit for the whole run (default 60)\n"
-        "      --timeout-ms MS   per-reply timeout (default 5000)\n"
+        "      --timeout-ms MS   per-reply timeout (default 10000)\n"
         "  -u, --users N         distinct users (default 1000)\n"
         "      --orgs M          orgs; user i belongs to org i % M (default 50)\n"
         "      --user-fmt FMT    user address; {u}/{o} or %ld,%ld = user, org\n"
@@ -374,11 +377,11 @@ struct Shared {
 };
 
 struct WorkerResult {
-    long sent = 0, ok = 0, errors = 0, reconnects = 0, msgs = 0, msgs_passed = 0;
+    long sent = 0, ok = 0, errors = 0, reconnects = 0, retries = 0, msgs = 0, msgs_passed = 0;
     bool timed_out = false;         // stopped by the time limit with requests left
     std::vector<std::uint32_t> lat_us;
     std::map<std::string, long> actions;
-    std::string first_error;
+    std::string first_error, first_retry;
     std::string first_request, first_reply;
 };
 
@@ -386,10 +389,11 @@ struct WorkerResult {
 
 class Connection {
 public:
-    Connection(const Shared& sh, WorkerResult& res) : sh_(sh), res_(res) {}
+    explicit Connection(const Shared& sh) : sh_(sh) {}
 
     bool open() {
         buf_len_ = 0;
+        served_ = 0;
         for (int attempt = 0; attempt < 20 && !sh_.past_deadline(); ++attempt) {
             Fd fd(::socket(sh_.target.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
             if (!fd.valid()) return fail(std::string("socket: ") + std::strerror(errno));
@@ -413,15 +417,22 @@ public:
 
     bool is_open() const { return fd_.valid(); }
     void close() { fd_.reset(); buf_len_ = 0; }
+    const std::string& last_error() const { return last_error_; }
+    // The last failure was the server dropping a connection that had already
+    // served requests, before any byte of the reply: Postfix's policy client
+    // (attr_clnt) then reconnects and sends the request once more.
+    bool retryable() const { return dropped_ && served_ > 0; }
 
     // Sends req and reads one reply into reply (without the empty line).
     bool transact(const std::string& req, std::string& reply) {
+        dropped_ = false;
         const char* p = req.data();
         std::size_t left = req.size();
         while (left > 0) {
             ssize_t k = ::send(fd_.get(), p, left, MSG_NOSIGNAL);
             if (k < 0) {
                 if (errno == EINTR) continue;
+                dropped_ = errno == EPIPE || errno == ECONNRESET;
                 return fail(std::string("send: ") + std::strerror(errno));
             }
             p += k;
@@ -436,6 +447,7 @@ public:
                     std::size_t used = scan + 1;
                     std::memmove(buf_, buf_ + used, buf_len_ - used);
                     buf_len_ -= used;
+                    ++served_;
                     return true;
                 }
             }
@@ -455,9 +467,13 @@ public:
                 return fail(std::string("poll: ") + std::strerror(errno));
             }
             ssize_t k = ::recv(fd_.get(), buf_ + buf_len_, sizeof buf_ - buf_len_, 0);
-            if (k == 0) return fail("server closed the connection");
+            if (k == 0) {
+                dropped_ = buf_len_ == 0;
+                return fail("server closed the connection");
+            }
             if (k < 0) {
                 if (errno == EINTR) continue;
+                dropped_ = errno == ECONNRESET && buf_len_ == 0;
                 return fail(std::string("recv: ") + std::strerror(errno));
             }
             buf_len_ += static_cast<std::size_t>(k);
@@ -466,14 +482,16 @@ public:
 
 private:
     bool fail(const std::string& why) {
-        if (res_.first_error.empty()) res_.first_error = why;
+        last_error_ = why;
         return false;
     }
     const Shared& sh_;
-    WorkerResult& res_;
     Fd fd_;
     char buf_[8192];
     std::size_t buf_len_ = 0;
+    long served_ = 0;               // replies received on this connection
+    bool dropped_ = false;
+    std::string last_error_;
 };
 
 // ---------------------------------------------------------------- requests
@@ -614,7 +632,10 @@ bool is_pass(const std::string& kind) {
 
 void run_worker(int id, long budget, Shared& sh, std::barrier<>& ready, std::barrier<>& go, WorkerResult& res) {
     const Options& o = sh.opt;
-    Connection conn(sh, res);
+    Connection conn(sh);
+    auto note_error = [&] {
+        if (res.first_error.empty()) res.first_error = conn.last_error();
+    };
     std::mt19937_64 rng(o.seed * 1000003ULL + static_cast<unsigned long>(id));
     auto pick_user = [&](unsigned long msg) {
         if (o.random) return static_cast<unsigned long>(rng() % static_cast<unsigned long>(o.users));
@@ -626,12 +647,14 @@ void run_worker(int id, long budget, Shared& sh, std::barrier<>& ready, std::bar
 
     // Warm-up: untimed and not in the statistics (a failure still counts as an
     // error); users come from the same rotation.
-    if (conn.open()) {
+    if (!conn.open()) {
+        note_error();
+    } else {
         for (long i = 0; i < o.warmup && !sh.past_deadline(); ++i) {
             unsigned long m = static_cast<unsigned long>(sh.next_warm.fetch_add(1));
             Stage st = o.mode == Mode::Eom ? Stage::Eom : Stage::Rcpt;
             build_request(req, sh, id, m + 500000000UL, pick_user(m), st);
-            if (!conn.transact(req, reply)) { ++res.errors; conn.close(); break; }
+            if (!conn.transact(req, reply)) { ++res.errors; note_error(); conn.close(); break; }
         }
     }
     ready.arrive_and_wait();
@@ -641,7 +664,7 @@ void run_worker(int id, long budget, Shared& sh, std::barrier<>& ready, std::bar
     while (budget > 0 && !sh.past_deadline()) {
         if (!conn.is_open()) {
             if (fails_in_row > 3) break;
-            if (!conn.open()) { ++res.errors; ++fails_in_row; continue; }
+            if (!conn.open()) { ++res.errors; note_error(); ++fails_in_row; continue; }
             ++res.reconnects;
         }
         long m = sh.next_msg.fetch_add(1);
@@ -660,8 +683,17 @@ void run_worker(int id, long budget, Shared& sh, std::barrier<>& ready, std::bar
             --budget;
             ++res.sent;
             auto t0 = Clock::now();
-            if (!conn.transact(req, reply)) {
+            bool answered = conn.transact(req, reply);
+            if (!answered && conn.retryable()) {
+                ++res.retries;
+                if (res.first_retry.empty()) res.first_retry = conn.last_error();
+                conn.close();
+                answered = conn.open() && conn.transact(req, reply);
+                if (answered) ++res.reconnects;
+            }
+            if (!answered) {
                 ++res.errors;
+                note_error();
                 ++fails_in_row;
                 conn.close();
                 complete = false;
@@ -731,6 +763,8 @@ int main(int argc, char** argv) {
     std::vector<std::uint32_t> all;
     for (auto& r : results) {
         tot.sent += r.sent; tot.ok += r.ok; tot.errors += r.errors; tot.reconnects += r.reconnects;
+        tot.retries += r.retries;
+        if (tot.first_retry.empty()) tot.first_retry = r.first_retry;
         tot.msgs += r.msgs; tot.msgs_passed += r.msgs_passed;
         tot.timed_out = tot.timed_out || r.timed_out;
         for (auto& [k, v] : r.actions) tot.actions[k] += v;
@@ -774,20 +808,23 @@ int main(int argc, char** argv) {
                          tot.first_reply.c_str());
         std::fprintf(stderr, "target      %s, %d connections, mode %s, %ld users over %ld orgs\n",
                      opt.target.c_str(), opt.conc, mode, opt.users, opt.orgs);
-        std::fprintf(stderr, "requests    sent %ld ok %ld errors %ld reconnects %ld in %.3f s = %.0f req/s\n",
-                     tot.sent, tot.ok, tot.errors, tot.reconnects, secs, rps);
+        std::fprintf(stderr, "requests    sent %ld ok %ld errors %ld reconnects %ld retries %ld in %.3f s = %.0f req/s\n",
+                     tot.sent, tot.ok, tot.errors, tot.reconnects, tot.retries, secs, rps);
         std::fprintf(stderr, "latency us  mean %.0f p50 %u p90 %u p99 %u p99.9 %u max %u\n", mean,
                      percentile(all, .5), percentile(all, .9), percentile(all, .99), percentile(all, .999),
                      all.empty() ? 0U : all.back());
         std::fprintf(stderr, "messages    %ld complete, %ld passed; actions %s\n", tot.msgs, tot.msgs_passed,
                      actions.c_str());
         if (!tot.first_error.empty()) std::fprintf(stderr, "first error %s\n", tot.first_error.c_str());
+        if (!tot.first_retry.empty())
+            std::fprintf(stderr, "first retry %s (server dropped a used connection; resent once, as Postfix does)\n",
+                         tot.first_retry.c_str());
         if (timed_out) std::fprintf(stderr, "note        stopped by the %.0f s time limit\n", opt.time_limit);
     }
     std::printf("RESULT conc=%d sent=%ld ok=%ld errors=%ld secs=%.3f rps=%.1f p50_us=%u p99_us=%u max_us=%u "
-                "mean_us=%.0f %smode=%s msgs=%ld msgs_passed=%ld timed_out=%d actions=%s\n",
+                "mean_us=%.0f %sretries=%ld mode=%s msgs=%ld msgs_passed=%ld timed_out=%d actions=%s\n",
                 opt.conc, tot.sent, tot.ok, tot.errors, secs, rps, percentile(all, .5), percentile(all, .99),
-                all.empty() ? 0U : all.back(), mean, cpu_fields.c_str(), mode, tot.msgs, tot.msgs_passed, timed_out ? 1 : 0,
+                all.empty() ? 0U : all.back(), mean, cpu_fields.c_str(), tot.retries, mode, tot.msgs, tot.msgs_passed, timed_out ? 1 : 0,
                 actions.c_str());
     std::fflush(stdout);
     return (tot.errors > 0 || timed_out) ? 1 : 0;
