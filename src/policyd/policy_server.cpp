@@ -58,7 +58,13 @@ public:
         : server_(server), sock_(std::move(sock)), peer_(std::move(peer)) {
         touch();
     }
-    ~Connection() { server_.forget(this); }
+    ~Connection() {
+        if (!detached_) server_.forget(this);
+    }
+
+    // The server is going away before this connection (whose aborted
+    // handlers the io_context destroys later): never reach back into it.
+    void detach() { detached_ = true; }
 
     void start() { read(); }
 
@@ -70,11 +76,23 @@ public:
 
     // Called by the sweep: closes the connection if its deadline passed.
     void check_deadline(std::chrono::steady_clock::time_point now) {
-        if (!sock_.is_open() || writing_) return;
+        if (!sock_.is_open()) return;
         const auto& cfg = *server_.decider_.policy().config;
+        if (writing_) {
+            // A client that does not read its replies: nothing is read from
+            // it meanwhile, so without this it would never be closed.
+            if (now - write_started_ < std::chrono::microseconds(cfg.policyd_request_timeout)) return;
+            msg_warn("%s: reply not read within %llds: closing", peer_.c_str(),
+                     static_cast<long long>(cfg.policyd_request_timeout / kMicrosPerSecond));
+            close();
+            return;
+        }
         bool mid_request = buf_.size() > 0 || discarding_;
+        // A started request must be complete within request_timeout however
+        // its bytes trickle in; an idle connection counts from its last byte.
+        auto since = mid_request ? request_started_ : last_activity_;
         auto limit = std::chrono::microseconds(mid_request ? cfg.policyd_request_timeout : cfg.policyd_idle_timeout);
-        if (now - last_activity_ < limit) return;
+        if (now - since < limit) return;
         if (mid_request)
             msg_warn("%s: request not completed within %llds: closing", peer_.c_str(),
                      static_cast<long long>(cfg.policyd_request_timeout / kMicrosPerSecond));
@@ -103,7 +121,12 @@ private:
     void on_data(std::string_view data) {
         const auto& cfg = *server_.decider_.policy().config;
         out_.clear();
-        if (discarding_) data = skip_discarded(data);
+        if (buf_.empty() && !discarding_) request_started_ = last_activity_;
+        bool completed = false;  // a request ended in this read: what follows started now
+        if (discarding_) {
+            data = skip_discarded(data);
+            completed = !discarding_;
+        }
         // Usually a whole request arrives in one read: parse it where it
         // lies and copy only an unfinished tail into buf_.
         bool direct = buf_.empty();
@@ -119,9 +142,7 @@ private:
                 if (rest.size() > cfg.policyd_max_request_size) {
                     // Too large: drop it and the rest of it as it arrives;
                     // answer on_error once it ends, keeping the stream in sync.
-                    pending_reply_ = server_.decider_.on_bad_request(
-                        peer_, "request larger than max_request_size (" +
-                                   std::to_string(cfg.policyd_max_request_size) + " bytes)");
+                    pending_reply_ = server_.decider_.on_bad_request(peer_, too_large(cfg));
                     if (pending_reply_.empty()) keep_open = false;
                     discarding_ = true;
                     last_was_newline_ = rest.back() == '\n';
@@ -132,7 +153,11 @@ private:
             }
             std::string_view block = rest.substr(0, *end);
             PolicyRequest req;
-            if (auto err = parse_request(block, {cfg.policyd_max_attributes}, req)) {
+            if (consumed > cfg.policyd_max_request_size) {
+                // Complete but too large: its end came in the same read
+                // that took it over the limit.
+                keep_open = reply_bad(too_large(cfg));
+            } else if (auto err = parse_request(block, {cfg.policyd_max_attributes}, req)) {
                 keep_open = reply_bad(err->what);
             } else if (req.request != "smtpd_access_policy") {
                 keep_open = reply_bad("unknown request type '" + printable(req.request, 64) + "'");
@@ -143,10 +168,12 @@ private:
             }
             pos += consumed;
             scan_from_ = 0;
+            completed = true;
         }
         if (direct) buf_.assign(view.substr(std::min(pos, view.size())));
         else buf_.erase(0, std::min(pos, buf_.size()));
         if (buf_.empty() && buf_.capacity() > 16384) std::string().swap(buf_);  // after a large request
+        if (completed) request_started_ = last_activity_;
         if (!keep_open) {
             // Send what was answered before the fault, then close.
             write_then(false);
@@ -171,6 +198,10 @@ private:
         return {};
     }
 
+    static std::string too_large(const config::Config& cfg) {
+        return "request larger than max_request_size (" + std::to_string(cfg.policyd_max_request_size) + " bytes)";
+    }
+
     bool reply_bad(const std::string& what) {
         std::string action = server_.decider_.on_bad_request(peer_, what);
         if (action.empty()) return false;
@@ -191,6 +222,7 @@ private:
             return;
         }
         writing_ = true;
+        write_started_ = std::chrono::steady_clock::now();
         auto self = shared_from_this();
         asio::async_write(sock_, asio::buffer(out_), [this, self, keep_reading](boost::system::error_code ec, std::size_t) {
             writing_ = false;
@@ -207,15 +239,24 @@ private:
     std::string buf_;
     std::string out_;
     std::size_t scan_from_ = 0;
-    bool discarding_ = false, last_was_newline_ = false, writing_ = false;
+    bool discarding_ = false, last_was_newline_ = false, writing_ = false, detached_ = false;
     std::string pending_reply_;  // on_error answer owed for a discarded request
     std::chrono::steady_clock::time_point last_activity_;
+    std::chrono::steady_clock::time_point request_started_;  // first byte of the request in buf_
+    std::chrono::steady_clock::time_point write_started_;
 };
 
 PolicyServer::PolicyServer(asio::io_context& io, PolicyDecider& decider)
     : io_(io), decider_(decider), sweep_timer_(io) {}
 
-PolicyServer::~PolicyServer() { stop(); }
+PolicyServer::~PolicyServer() {
+    stop();
+    std::vector<std::shared_ptr<Connection>> live;
+    for (auto& [p, w] : conns_)
+        if (auto c = w.lock()) live.push_back(std::move(c));
+    for (auto& c : live) c->detach();
+    conns_.clear();
+}
 
 Result<void> PolicyServer::listen(const std::vector<std::string>& specs, unsigned mode, int uid, int gid) {
     for (const auto& text : specs) {

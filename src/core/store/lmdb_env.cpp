@@ -50,19 +50,13 @@ Env Env::open(const std::string& dir, const EnvOptions& opts) {
 MDB_dbi Env::open_dbi(const char* name) {
     MDB_dbi dbi = 0;
     if (read_only_) {
-        // A handle opened in a transaction outlives it only if the
-        // transaction commits, read-only ones included: aborting it (what
-        // ~ReadTxn does) closes the handle, and every later mdb_get() on it
-        // fails with EINVAL.
-        MDB_txn* txn = nullptr;
-        int rc = mdb_txn_begin(get(), nullptr, MDB_RDONLY, &txn);
-        if (rc != 0) throw_error("mdb_txn_begin", rc);
-        rc = mdb_dbi_open(txn, name, 0, &dbi);
-        if (rc != 0) {
-            mdb_txn_abort(txn);
-            throw_error("mdb_dbi_open", rc);
-        }
-        if ((rc = mdb_txn_commit(txn)) != 0) throw_error("mdb_txn_commit", rc);
+        // The handle outlives the transaction only if that commits: an
+        // aborted one closes it, and every later mdb_get fails with EINVAL.
+        ReadTxn txn(*this);
+        int rc = mdb_dbi_open(txn.get_raw(), name, 0, &dbi);
+        if (rc != 0) throw_error("mdb_dbi_open", rc);
+        MDB_txn* raw = txn.release();
+        if ((rc = mdb_txn_commit(raw)) != 0) throw_error("mdb_txn_commit", rc);
         return dbi;
     }
     WriteTxn txn(*this);

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace sw::store::lmdb {
 
@@ -75,6 +76,8 @@ public:
         if (txn_) mdb_txn_abort(txn_);
         txn_ = nullptr;
     }
+    // Gives up ownership (to commit a read transaction by hand).
+    MDB_txn* release() noexcept { return std::exchange(txn_, nullptr); }
 
 protected:
     ReadTxn(Env& env, unsigned flags);

@@ -55,6 +55,21 @@ TEST_CASE("non-blocking ops are charged even when short") {
     CHECK(tokens(ops[0].spec, r->outcomes[0].state) == 3);
 }
 
+TEST_CASE("a read-only open (the CLI) reads the buckets the daemon writes") {
+    test::TempDir dir;
+    auto writer = store::CountersDb::open(dir.path(), 16 << 20);
+    std::vector<BucketOp> ops = {op("user:a", 5)};
+    REQUIRE(writer->take(ops, t0, 0.8)->passed);
+    auto reader = store::CountersDb::open(dir.path(), 16 << 20, true);
+    auto a = reader->peek("user:a", t0);
+    REQUIRE(a.ok());
+    REQUIRE(a->has_value());
+    CHECK(tokens((*a)->spec, (*a)->state) == 4);
+    auto none = reader->peek("never:used", t0);
+    REQUIRE(none.ok());
+    CHECK_FALSE(none->has_value());
+}
+
 TEST_CASE("prune removes buckets that are full again, in bounded steps") {
     test::TempDir dir;
     auto db = store::CountersDb::open(dir.path(), 16 << 20);
