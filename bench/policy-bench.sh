@@ -177,8 +177,13 @@ id=RL_USER ; protocol_state==RCPT ; sasl_username=~.+ ; action=rate(sasl_usernam
 id=DEFAULT ; action=dunno
 EOF
 # (never -L in daemon mode: log lines would go into the client socket)
+# Its prefork pool is sized for the largest concurrency up front, as an admin
+# would for Postfix's ~100 policy connections: with the defaults (10 children,
+# 5..50 spare) some of 64 connections opened at once waited > 20 s for a child.
+maxc=0; for c in $CONCS; do [ "$c" -gt "$maxc" ] && maxc=$c; done
 postfwd2 --daemon --nodns -f "$W/postfwd/postfwd.cf" --server_socket="tcp:127.0.0.1:$P_POSTFWD" \
     --cache_proto=unix --cache_port="$W/postfwd/cache.sock" --pidfile="$W/postfwd/postfwd.pid" \
+    --min_servers $((maxc + 8)) --max_servers $((maxc + 40)) --min_spare_servers 4 --max_spare_servers $((maxc + 8)) \
     -u nobody -g nogroup >"$W/postfwd/log" 2>&1
 for _ in $(seq 1 50); do [ -s "$W/postfwd/postfwd.pid" ] && break; sleep 0.1; done
 PID_POSTFWD=$(cat "$W/postfwd/postfwd.pid" 2>/dev/null)
@@ -186,7 +191,11 @@ PID_POSTFWD=$(cat "$W/postfwd/postfwd.pid" 2>/dev/null)
 if [ -z "$PID_POSTFWD" ] || ! wait_listen "$P_POSTFWD" 10; then
     fail "postfwd2 did not start"; cat "$W/postfwd/log" >&2; exit 1
 fi
-sleep 1                     # let its prefork pool come up
+for _ in $(seq 1 50); do     # let its prefork pool come up
+    [ "$(tree_pids "$PID_POSTFWD" | wc -l)" -ge $((maxc + 8)) ] && break
+    sleep 0.2
+done
+sleep 1
 
 # ---------------------------------------------------------------- load runs
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
@@ -225,7 +234,7 @@ run_load() {
 }
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-log "work dir $W; policyd pid $PID_POLICYD, postfwd2 pid $PID_POSTFWD; $REPS reps of c=$CONCS"
+log "work dir $W; policyd pid $PID_POLICYD, postfwd2 pid $PID_POSTFWD ($(tree_pids "$PID_POSTFWD" | wc -l) processes); $REPS reps of c=$CONCS"
 for rep in $(seq 1 "$REPS"); do
     for c in $CONCS; do
         run_load dunno-unix   "$PID_DUNNO_UNIX" "unix:$W/dunno.sock"    "$c" "$N_FAST" "$rep"
