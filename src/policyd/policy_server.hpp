@@ -61,7 +61,6 @@ private:
     std::vector<std::unique_ptr<Listener>> listeners_;
     std::unordered_map<Connection*, std::weak_ptr<Connection>> conns_;
     boost::asio::steady_timer sweep_timer_;
-    std::array<char, 65536> scratch_{};  // read buffer shared by all connections (one thread)
     std::uint64_t next_id_ = 1;
     std::uint64_t refused_ = 0;
     std::chrono::steady_clock::time_point last_refusal_log_{};
