@@ -77,8 +77,8 @@ int cmd_limits_status(const CliContext& ctx) {
     }
     if (!org.empty()) who.org = org;
     if (!client.empty()) {
-        who.client = IpPrefix::client_network(client, static_cast<int>(cfg.limits_client_ipv4_prefix),
-                                              static_cast<int>(cfg.limits_client_ipv6_prefix));
+        who.set_client(IpPrefix::client_network(client, static_cast<int>(cfg.limits_client_ipv4_prefix),
+                                              static_cast<int>(cfg.limits_client_ipv6_prefix)));
         if (!who.client) {
             std::cerr << "sendwarden limits status: '" << client << "' is not an IP address\n";
             return EX_USAGE;

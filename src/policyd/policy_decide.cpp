@@ -34,8 +34,8 @@ limits::Subject subject_of(const PolicyRequest& req, const config::Config& cfg, 
     if (!who.user.empty()) who.org = policy.orgs.org_of(who.user, cfg.global_default_org);
     else who.org = cfg.global_default_org;
     if (!req.client_address.empty() && req.client_address != "unknown")
-        who.client = IpPrefix::client_network(req.client_address, static_cast<int>(cfg.limits_client_ipv4_prefix),
-                                              static_cast<int>(cfg.limits_client_ipv6_prefix));
+        who.set_client(IpPrefix::client_network(req.client_address, static_cast<int>(cfg.limits_client_ipv4_prefix),
+                                              static_cast<int>(cfg.limits_client_ipv6_prefix)));
     return who;
 }
 

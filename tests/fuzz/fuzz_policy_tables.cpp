@@ -18,7 +18,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::istringstream in(text);
         sw::limits::LimitPolicy policy(sw::limits::parse_limits(in, "limits", errors));
         std::vector<sw::limits::MatchedLimit> out;
-        policy.match({"u@x.example", "org", sw::IpPrefix::parse("192.0.2.1")}, out);
+        sw::limits::Subject who{"u@x.example", "org", std::nullopt, {}};
+        who.set_client(sw::IpPrefix::parse("192.0.2.1"));
+        policy.match(who, out);
     }
     {
         std::istringstream in(text);

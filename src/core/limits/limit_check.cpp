@@ -26,7 +26,8 @@ events::Event limit_event(const char* type, const MatchedLimit& m, const BucketO
     e.time = now;
     e.org = who.org;
     e.body = {{"limit", rule.name()},
-              {"bucket", std::string(scope_name(rule.scope)) + ":" + m.member + ":" + std::string(metric_name(rule.metric))},
+              {"bucket", std::string(scope_name(rule.scope)) + ":" + std::string(m.member) + ":" +
+                             std::string(metric_name(rule.metric))},
               {"member", m.member},
               {"rate", rule.rate_text},
               {"burst", rule.bucket.burst},
@@ -43,17 +44,19 @@ events::Event limit_event(const char* type, const MatchedLimit& m, const BucketO
 Result<LimitDecision> check_limits(const LimitPolicy& policy, const LimitSettings& settings, const Subject& who,
                                    Stage stage, std::uint64_t size, BucketStore& store, Micros now) {
     // Reused per thread: no allocation on the hot path once warm.
+    // The ops keep their key strings' buffers from call to call.
     thread_local std::vector<MatchedLimit> candidates, matched;
-    thread_local std::vector<BucketOp> ops;
+    thread_local std::vector<BucketOp> op_pool;
     candidates.clear();
     matched.clear();
-    ops.clear();
     policy.match(who, candidates);
 
     LimitDecision decision;
+    std::size_t n_ops = 0;
     for (const auto& m : candidates) {
         const auto& rule = *m.rule;
-        BucketOp op;
+        if (n_ops == op_pool.size()) op_pool.emplace_back();
+        BucketOp& op = op_pool[n_ops];
         bool charge_now;
         switch (rule.metric) {
             case Metric::Recipients:
@@ -74,13 +77,14 @@ Result<LimitDecision> check_limits(const LimitPolicy& policy, const LimitSetting
             default: continue;
         }
         bool dry = rule.dry_run || settings.dry_run;
-        op.key = bucket_key(rule, m.member);
+        bucket_key_into(op.key, rule, m.member);
         op.spec = rule.bucket;
         op.charge = charge_now;
         op.blocking = refuses(rule.action) && !dry;
-        ops.push_back(std::move(op));
+        ++n_ops;
         matched.push_back(m);  // matched[i] belongs to ops[i]
     }
+    std::span<const BucketOp> ops(op_pool.data(), n_ops);
     decision.buckets = ops.size();
     if (ops.empty()) return decision;
 
@@ -94,7 +98,7 @@ Result<LimitDecision> check_limits(const LimitPolicy& policy, const LimitSetting
         if (out.approaching_due) decision.events.push_back(limit_event("limit_approaching", m, out, who, dry, now));
         if (out.hit_due) decision.events.push_back(limit_event("limit_hit", m, out, who, dry, now));
         if (out.enough) continue;
-        LimitHit hit{m.rule, m.member, time_until(m.rule->bucket, out.state, ops[i].cost), dry};
+        LimitHit hit{m.rule, std::string(m.member), time_until(m.rule->bucket, out.state, ops[i].cost), dry};
         decision.hits.push_back(hit);
         if (dry) continue;
         // A refusing hit only decides when the take failed (all-or-none);

@@ -9,7 +9,7 @@ namespace {
 std::size_t slot_index(Scope s, Metric m) { return static_cast<std::size_t>(s) * 3 + static_cast<std::size_t>(m); }
 
 // FNV-1a, for members too long to be an LMDB key (511 bytes at most).
-std::string short_hash(const std::string& s) {
+std::string short_hash(std::string_view s) {
     std::uint64_t h = 1469598103934665603ULL;
     for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
     char buf[20];
@@ -28,7 +28,7 @@ LimitPolicy::LimitPolicy(std::vector<LimitRule> rules) : rules_(std::move(rules)
     }
 }
 
-void LimitPolicy::match_slot(const Slot& slot, const std::string& member, const std::optional<IpPrefix>& client,
+void LimitPolicy::match_slot(const Slot& slot, std::string_view member, const std::optional<IpPrefix>& client,
                              std::vector<MatchedLimit>& out) const {
     std::size_t before = out.size();
     if (client) {
@@ -44,26 +44,37 @@ void LimitPolicy::match_slot(const Slot& slot, const std::string& member, const 
 
 void LimitPolicy::match(const Subject& who, std::vector<MatchedLimit>& out) const {
     static const std::string global_member = "*";
-    std::string client_member = who.client ? who.client->to_string() : std::string();
+    // A Subject filled without set_client(): derive the text here.
+    thread_local std::string derived;
+    const std::string* client_member = &who.client_member;
+    if (who.client && who.client_member.empty()) {
+        derived = who.client->to_string();
+        client_member = &derived;
+    }
     for (std::size_t m = 0; m < kMetrics; ++m) {
         auto metric = static_cast<Metric>(m);
         if (!who.user.empty()) match_slot(slots_[slot_index(Scope::User, metric)], who.user, std::nullopt, out);
         if (!who.org.empty()) match_slot(slots_[slot_index(Scope::Org, metric)], who.org, std::nullopt, out);
-        if (who.client) match_slot(slots_[slot_index(Scope::Client, metric)], client_member, who.client, out);
+        if (who.client) match_slot(slots_[slot_index(Scope::Client, metric)], *client_member, who.client, out);
         match_slot(slots_[slot_index(Scope::Global, metric)], global_member, std::nullopt, out);
     }
 }
 
-std::string bucket_key(const LimitRule& rule, const std::string& member) {
+void bucket_key_into(std::string& key, const LimitRule& rule, std::string_view member) {
     // The prefix is built once per rule at parse time: this runs per request.
-    std::string key;
-    key.reserve(rule.key_prefix.size() + std::min<std::size_t>(member.size(), 300));
+    key.clear();
     if (rule.key_prefix.empty()) {  // a rule not made by parse_limits()
         key += std::string(scope_name(rule.scope)) + ":" + std::string(metric_name(rule.metric)) + ":" +
                std::to_string(rule.bucket.rate) + "/" + format_duration(rule.bucket.period) + ":";
     }
     key += rule.key_prefix;
-    key += member.size() > 300 ? short_hash(member) : member;
+    if (member.size() > 300) key += short_hash(member);
+    else key += member;
+}
+
+std::string bucket_key(const LimitRule& rule, std::string_view member) {
+    std::string key;
+    bucket_key_into(key, rule, member);
     return key;
 }
 

@@ -7,11 +7,13 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "core/limits/limit_rule.hpp"
 #include "core/util/ip_prefix.hpp"
+#include "core/util/strings.hpp"
 
 namespace sw::limits {
 
@@ -20,11 +22,19 @@ struct Subject {
     std::string user;
     std::string org;
     std::optional<IpPrefix> client;  // already truncated to the counting prefix
+    std::string client_member;       // client->to_string(); set_client() keeps both in step
+
+    void set_client(std::optional<IpPrefix> net) {
+        client = net;
+        client_member = net ? net->to_string() : std::string();
+    }
 };
 
 struct MatchedLimit {
     const LimitRule* rule = nullptr;
-    std::string member;  // the bucket's member: the subject's, or the rule's selector
+    // The bucket's member: the subject's own (a view into the Subject passed
+    // to match()) or the rule's selector. Valid while both live.
+    std::string_view member;
 };
 
 class LimitPolicy {
@@ -44,11 +54,11 @@ public:
 private:
     struct Slot {
         std::vector<const LimitRule*> wildcard;
-        std::unordered_map<std::string, std::vector<const LimitRule*>> specific;  // user, org
+        std::unordered_map<std::string, std::vector<const LimitRule*>, StringHash, StringEq> specific;  // user, org
         std::vector<const LimitRule*> networks;                                  // client
     };
     static constexpr std::size_t kScopes = 4, kMetrics = 3;
-    void match_slot(const Slot& slot, const std::string& member, const std::optional<IpPrefix>& client,
+    void match_slot(const Slot& slot, std::string_view member, const std::optional<IpPrefix>& client,
                     std::vector<MatchedLimit>& out) const;
 
     std::vector<LimitRule> rules_;
@@ -58,6 +68,8 @@ private:
 // Bucket identity: "<scope>:<metric>:<rate>/<period>:<member>". Two rules of
 // one scope and metric with different rates have different buckets; a rule
 // whose rate changes starts afresh (full).
-std::string bucket_key(const LimitRule& rule, const std::string& member);
+std::string bucket_key(const LimitRule& rule, std::string_view member);
+// The same, written into `key` (reusing its buffer).
+void bucket_key_into(std::string& key, const LimitRule& rule, std::string_view member);
 
 }  // namespace sw::limits

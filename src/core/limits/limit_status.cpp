@@ -11,7 +11,7 @@ Result<std::vector<BucketStatus>> limits_status(const LimitPolicy& policy, const
     for (const auto& m : matched) {
         BucketStatus s;
         s.rule = m.rule;
-        s.member = m.member;
+        s.member = std::string(m.member);
         s.key = bucket_key(*m.rule, m.member);
         auto view = store.peek(s.key, now);
         if (!view) return fail(view.error());

@@ -48,10 +48,9 @@ OrgMap OrgMap::parse(std::istream& in, const std::string& name, std::vector<std:
 }
 
 const std::string& OrgMap::org_of(std::string_view user, const std::string& fallback) const {
-    std::string key(user);
-    if (auto it = users_.find(key); it != users_.end()) return it->second;
+    if (auto it = users_.find(user); it != users_.end()) return it->second;
     if (auto at = user.rfind('@'); at != std::string_view::npos) {
-        if (auto it = domains_.find(std::string(user.substr(at + 1))); it != domains_.end()) return it->second;
+        if (auto it = domains_.find(user.substr(at + 1)); it != domains_.end()) return it->second;
     }
     return fallback;
 }

@@ -10,6 +10,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/util/strings.hpp"
+
 namespace sw::orgs {
 
 class OrgMap {
@@ -24,8 +26,8 @@ public:
     std::size_t size() const { return users_.size() + domains_.size(); }
 
 private:
-    std::unordered_map<std::string, std::string> users_;
-    std::unordered_map<std::string, std::string> domains_;  // key without '@'
+    std::unordered_map<std::string, std::string, StringHash, StringEq> users_;
+    std::unordered_map<std::string, std::string, StringHash, StringEq> domains_;  // key without '@'
     std::unordered_map<std::string, int> org_names_;
 };
 

@@ -86,9 +86,11 @@ Result<limits::TakeResult> CountersDb::take(std::span<const limits::BucketOp> op
                                             double approach_fraction) {
     try {
         lmdb::WriteTxn txn(env_);
-        // Small fixed buffers: a request matches a handful of buckets.
-        std::vector<std::optional<limits::BucketState>> states(ops.size());
-        std::vector<limits::BucketMarks> marks(ops.size());
+        // Reused per thread: a request matches a handful of buckets.
+        thread_local std::vector<std::optional<limits::BucketState>> states;
+        thread_local std::vector<limits::BucketMarks> marks, before;
+        states.assign(ops.size(), std::nullopt);
+        marks.assign(ops.size(), limits::BucketMarks{});
         for (std::size_t i = 0; i < ops.size(); ++i) {
             if (auto v = txn.get(buckets_, ops[i].key)) {
                 if (auto rec = decode(*v)) {
@@ -97,7 +99,7 @@ Result<limits::TakeResult> CountersDb::take(std::span<const limits::BucketOp> op
                 }
             }
         }
-        std::vector<limits::BucketMarks> before = marks;
+        before = marks;
         auto result = limits::compute_take(ops, states, marks, now, approach_fraction);
         bool dirty = false;
         for (std::size_t i = 0; i < ops.size(); ++i) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,14 @@ std::optional<std::uint64_t> parse_size(std::string_view s);
 // Shortest human form of a duration, as the operator would write it: "10s",
 // "1m", "1h", "90s".
 std::string format_duration(Micros d);
+
+// Hash and equality that let an unordered_map<std::string, V> be searched
+// with a std::string_view without building a std::string (C++20).
+struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+using StringEq = std::equal_to<>;
 
 // Replace bytes that do not belong in a log line (controls, DEL, 8-bit) with
 // '?' and cap the length, as Postfix's printable() does.

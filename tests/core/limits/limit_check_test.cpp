@@ -56,7 +56,7 @@ struct Fixture {
     }
 };
 
-Subject user(const std::string& u, const std::string& org = "") { return Subject{u, org, std::nullopt}; }
+Subject user(const std::string& u, const std::string& org = "") { return Subject{u, org, std::nullopt, {}}; }
 
 }  // namespace
 
@@ -124,7 +124,7 @@ TEST_CASE("hold and warn let mail through and still charge the other buckets") {
     auto eom = f.check(h, Stage::EndOfMessage);
     REQUIRE(eom.deciding);
     CHECK(eom.deciding->rule->action == Action::Hold);
-    CHECK(f.tokens_of(Subject{"", "holdorg", std::nullopt}, "org:*:messages") == 8);  // both held and passing messages were charged
+    CHECK(f.tokens_of(Subject{"", "holdorg", std::nullopt, {}}, "org:*:messages") == 8);  // both held and passing messages were charged
 }
 
 TEST_CASE("dry-run limits report hits and refuse nothing") {
@@ -172,4 +172,23 @@ TEST_CASE("bytes are charged by message size at END-OF-MESSAGE") {
     auto d = f.check(u, Stage::EndOfMessage, 6000);
     REQUIRE(d.deciding);
     CHECK(f.check(u, Stage::EndOfMessage, 4000).deciding == std::nullopt);
+}
+
+TEST_CASE("client limits: per /64 for IPv6, and a named network shares one bucket") {
+    Fixture f("client * messages 2/1h 2 defer\nclient 10.0.0.0/8 messages 3/1h 3 defer\n");
+    auto from = [](const char* ip) {
+        Subject s{"", "", std::nullopt, {}};
+        s.set_client(IpPrefix::client_network(ip, 32, 64));
+        return s;
+    };
+    CHECK(f.send(from("2001:db8:1:2::1")) == "pass");
+    CHECK(f.send(from("2001:db8:1:2::ffff")) == "pass");  // same /64
+    CHECK(f.send(from("2001:db8:1:2::7")) == "defer@rcpt");
+    CHECK(f.send(from("2001:db8:1:3::1")) == "pass");     // another /64
+    CHECK(f.send(from("10.1.1.1")) == "pass");            // 10/8 is one bucket of 3
+    CHECK(f.send(from("10.2.2.2")) == "pass");
+    CHECK(f.send(from("10.3.3.3")) == "pass");
+    auto d = f.check(from("10.4.4.4"), Stage::Rcpt);
+    REQUIRE(d.deciding);
+    CHECK(default_reply_text(*d.deciding) == "client 10.0.0.0/8: 3 messages/1h reached, retry in 1200s");
 }
