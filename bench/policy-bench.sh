@@ -358,6 +358,7 @@ TABLE=$OUT/table.md
     row "policyd / floor, unix socket" policyd-unix dunno-unix
     row "policyd / floor, TCP" policyd-tcp dunno-tcp
     row "policyd / postfwd2, TCP" policyd-tcp postfwd-tcp
+    row "policyd (unix socket) / postfwd2 (TCP)" policyd-unix postfwd-tcp
     echo
     # --- targets
     F8=$(pratio policyd-unix dunno-unix 8 %.2f)
@@ -368,8 +369,17 @@ TABLE=$OUT/table.md
         PFDETAIL="$PFDETAIL${PFDETAIL:+ / }$r"
         PFMIN=$(awk -v m="${PFMIN:-1e18}" -v r="$r" 'BEGIN { print (r < m) ? r : m }')
     done
+    # The issue states the postfwd targets for policyd over a unix socket
+    # (postfwd2 only listens on TCP); TCP against TCP is shown too, stricter.
+    PFUMIN=""; PFUDETAIL=""
+    for c in $CONCS; do
+        r=$(pratio policyd-unix postfwd-tcp "$c" %.1f)
+        PFUDETAIL="$PFUDETAIL${PFUDETAIL:+ / }$r"
+        PFUMIN=$(awk -v m="${PFUMIN:-1e18}" -v r="$r" 'BEGIN { print (r < m) ? r : m }')
+    done
     CPU_PD=$(cpu_all policyd-tcp); CPU_PF=$(cpu_all postfwd-tcp); CPU_PDU=$(cpu_all policyd-unix)
     CPU_R=$(ratio "$CPU_PF" "$CPU_PD" %.1f)
+    CPU_RU=$(ratio "$CPU_PF" "$CPU_PDU" %.1f)
     P99=$(med policyd-unix 8 p99_us)
     PRE=$(med policyd-unix 8 rps); POST=$(med policyd-unix-1M 8 rps)
     DROP_RAW=$(awk -v a="$PRE" -v b="$POST" 'BEGIN { printf "%.1f", (a + 0 > 0) ? 100 * (a - b) / a : 100 }')
@@ -381,8 +391,10 @@ TABLE=$OUT/table.md
     echo "|---|---|---|"
     echo "| policyd/floor throughput >= 0.5 at c=8 (unix socket) | $F8 | $(yes_no "$F8 >= 0.5") |"
     echo "| policyd/floor throughput >= 0.5 at c=64 (unix socket) | $F64 | $(yes_no "$F64 >= 0.5") |"
-    echo "| policyd >= 20x postfwd2 throughput (TCP, c=$(echo $CONCS | tr ' ' /)) | ${PFDETAIL}x | $(yes_no "$PFMIN >= 20") |"
-    echo "| server CPU per request <= 1/40 of postfwd2's (TCP, all runs) | policyd $CPU_PD µs, postfwd2 $CPU_PF µs: 1/$CPU_R (unix socket: $CPU_PDU µs) | $(yes_no "$CPU_R >= 40") |"
+    echo "| policyd (unix socket) >= 20x postfwd2 throughput (c=$(echo $CONCS | tr ' ' /)) | ${PFUDETAIL}x | $(yes_no "$PFUMIN >= 20") |"
+    echo "| server CPU per request <= 1/40 of postfwd2's (policyd on a unix socket, all runs) | policyd $CPU_PDU µs, postfwd2 $CPU_PF µs: 1/$CPU_RU | $(yes_no "$CPU_RU >= 40") |"
+    echo "| stricter, TCP against TCP: policyd >= 20x postfwd2 (c=$(echo $CONCS | tr ' ' /)) | ${PFDETAIL}x | $(yes_no "$PFMIN >= 20") |"
+    echo "| stricter, TCP against TCP: CPU per request <= 1/40 | policyd $CPU_PD µs, postfwd2 $CPU_PF µs: 1/$CPU_R | $(yes_no "$CPU_R >= 40") |"
     echo "| p99 < 1 ms at c=8 (unix socket) | $P99 µs | $(yes_no "${P99:-999999} < 1000") |"
     echo "| $PF_LABEL users: throughput drop <= 20% (c=8, unix; policyd/floor before vs after) | ${DROP}% (raw medians $(ints "$PRE") -> $(ints "$POST") req/s: ${DROP_RAW}%) | $(yes_no "$DROP <= 20 && $PF_OK >= $PREFILL_USERS") |"
     echo "| $PF_LABEL users: RssAnon < 64 MB | $RSS_MB MB (before prefill $(calc %.1f "${RSS_BEFORE:-0}/1024") MB, at the end $(calc %.1f "${RSS_END:-0}/1024") MB; RssFile $(calc %.0f "${RSS_FILE:-0}/1024") MB; state_dir $(calc %.0f "${STATE_KB:-0}/1024") MB on disk) | $(yes_no "${RSS_AFTER:-999999999} < 65536 && $PF_OK >= $PREFILL_USERS") |"
