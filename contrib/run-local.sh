@@ -25,7 +25,9 @@ cat <<MSG
 sendwarden-policyd: config $conf, policy $src/policy, state $run/state
 To point a Postfix on this machine at it, add to main.cf and run 'postfix reload':
 
-  smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination,
+  smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,
+      reject_unauth_destination
+  smtpd_recipient_restrictions =
       check_policy_service { inet:127.0.0.1:10040, default_action=DEFER }
   smtpd_end_of_data_restrictions =
       check_policy_service { inet:127.0.0.1:10040, default_action=DEFER }
