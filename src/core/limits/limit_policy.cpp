@@ -63,10 +63,7 @@ void LimitPolicy::match(const Subject& who, std::vector<MatchedLimit>& out) cons
 void bucket_key_into(std::string& key, const LimitRule& rule, std::string_view member) {
     // The prefix is built once per rule at parse time: this runs per request.
     key.clear();
-    if (rule.key_prefix.empty()) {  // a rule not made by parse_limits()
-        key += std::string(scope_name(rule.scope)) + ":" + std::string(metric_name(rule.metric)) + ":" +
-               std::to_string(rule.bucket.rate) + "/" + format_duration(rule.bucket.period) + ":";
-    }
+    if (rule.key_prefix.empty()) key += rule_key_prefix(rule);  // a rule not made by parse_limits()
     key += rule.key_prefix;
     if (member.size() > 300) key += short_hash(member);
     else key += member;

@@ -85,6 +85,11 @@ std::optional<std::uint64_t> parse_amount(std::string_view s, Metric m) {
 
 }  // namespace
 
+std::string rule_key_prefix(const LimitRule& rule) {
+    return std::string(scope_name(rule.scope)) + ":" + std::string(metric_name(rule.metric)) + ":" +
+           std::to_string(rule.bucket.rate) + "/" + format_duration(rule.bucket.period) + ":";
+}
+
 std::size_t enhanced_status_length(std::string_view text) {
     // class "." subject "." detail, then a space or the end (RFC 3463 §2)
     if (text.size() < 5 || (text[0] != '2' && text[0] != '4' && text[0] != '5') || text[1] != '.') return 0;
@@ -201,8 +206,7 @@ std::vector<LimitRule> parse_limits(std::istream& in, const std::string& name, s
             err("same scope, selector, metric and rate as " + same->origin + ": merge the two lines");
             continue;
         }
-        r.key_prefix = std::string(scope_name(r.scope)) + ":" + std::string(metric_name(r.metric)) + ":" +
-                       std::to_string(r.bucket.rate) + "/" + format_duration(r.bucket.period) + ":";
+        r.key_prefix = rule_key_prefix(r);
         rules.push_back(std::move(r));
     }
     return rules;

@@ -41,6 +41,9 @@ struct LimitRule {
     std::string name() const;
 };
 
+// "user:messages:5/1m:": the part of a bucket key that names the rule.
+std::string rule_key_prefix(const LimitRule& rule);
+
 // Length of an RFC 3463 enhanced status code ("4.7.1") at the start of
 // `text` when one is there and followed by a space or the end; else 0.
 std::size_t enhanced_status_length(std::string_view text);
