@@ -116,7 +116,9 @@ void emit(Severity sev, const std::string& text) {
 namespace sw {
 namespace {
 
-std::string vformat(const char* fmt, va_list ap) {
+// format(printf, 1, 0): fmt is a printf format whose arguments come as a
+// va_list, so clang's -Wformat-nonliteral accepts the vsnprintf calls below.
+__attribute__((format(printf, 1, 0))) std::string vformat(const char* fmt, va_list ap) {
     char buf[2048];
     va_list copy;
     va_copy(copy, ap);
