@@ -31,7 +31,7 @@ OrgMap OrgMap::parse(std::istream& in, const std::string& name, std::vector<std:
         }
         std::string member = to_lower(row.columns[0]);
         const std::string& org = row.columns[1];
-        if (member == "@" || member.size() > 320) { err("bad member '" + row.columns[0] + "'"); continue; }
+        if (member.empty() || member == "@" || member.size() > 320) { err("bad member '" + row.columns[0] + "'"); continue; }
         if (!valid_org_name(org)) {
             err("bad org name '" + org + "' (letters, digits, '.', '-', '_')");
             continue;

@@ -28,8 +28,9 @@ TEST_CASE("exact user, then @domain, then the default org") {
 
 TEST_CASE("bad orgs lines") {
     std::vector<std::string> errors;
-    parse("@a.example\n@b.example org one\n@c.example bad/name\n@d.example d\n@D.example d2\n", errors);
-    REQUIRE(errors.size() == 4);
+    parse("@a.example\n@b.example org one\n@c.example bad/name\n@d.example d\n@D.example d2\n\"\" empty\n", errors);
+    REQUIRE(errors.size() == 5);
+    CHECK(errors[4] == "orgs:6: bad member ''");
     CHECK(errors[0] == "orgs:1: expected 2 columns 'member org', got 1");
     CHECK(errors[1] == "orgs:2: expected 2 columns 'member org', got 3");
     CHECK_THAT(errors[2], Catch::StartsWith("orgs:3: bad org name 'bad/name'"));
