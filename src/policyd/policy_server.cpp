@@ -280,8 +280,9 @@ Result<void> PolicyServer::listen(const std::vector<std::string>& specs, unsigne
             if (!std::filesystem::exists(parent, fs_ec)) {
                 std::filesystem::create_directories(parent, fs_ec);
                 if (fs_ec) return fail(text + ": cannot create " + parent.string() + ": " + fs_ec.message());
-                chmod(parent.c_str(), 0755);
-                if (uid >= 0) [[maybe_unused]] auto r = chown(parent.c_str(), static_cast<uid_t>(uid), static_cast<gid_t>(gid));
+                if (chmod(parent.c_str(), 0755) != 0 ||
+                    (uid >= 0 && chown(parent.c_str(), static_cast<uid_t>(uid), static_cast<gid_t>(gid)) != 0))
+                    msg_warn("%s: cannot set mode or owner of %s: %s", text.c_str(), parent.c_str(), std::strerror(errno));
             }
             struct stat st{};
             if (lstat(spec->path.c_str(), &st) == 0) {
