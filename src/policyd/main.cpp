@@ -159,7 +159,8 @@ int main(int argc, char** argv) {
         msg_fatal("cannot open state in %s: %s", cfg->store_state_dir.c_str(), e.what());
     }
 
-    asio::io_context io(1);
+    // One thread does everything, so Asio may skip its internal locking.
+    asio::io_context io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE);
     policyd::PolicyDecider decider(*counters, *data, SystemClock::instance());
     decider.set_policy({cfg, policy.policy});
     policyd::PolicyServer server(io, decider);
