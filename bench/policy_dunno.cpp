@@ -32,26 +32,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-namespace {
+#include "unique_fd.hpp"
 
-class Fd {
-public:
-    Fd() = default;
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-    Fd& operator=(Fd&& o) noexcept {
-        if (this != &o) { reset(); fd_ = o.fd_; o.fd_ = -1; }
-        return *this;
-    }
-    ~Fd() { reset(); }
-    void reset() { if (fd_ >= 0) ::close(fd_); fd_ = -1; }
-    int get() const { return fd_; }
-    bool valid() const { return fd_ >= 0; }
-private:
-    int fd_ = -1;
-};
+namespace {
 
 volatile std::sig_atomic_t g_stop = 0;
 extern "C" void on_signal(int) { g_stop = 1; }

@@ -46,30 +46,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "unique_fd.hpp"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
 // ---------------------------------------------------------------- utilities
-
-class Fd {
-public:
-    Fd() = default;
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-    Fd& operator=(Fd&& o) noexcept {
-        if (this != &o) { reset(); fd_ = o.fd_; o.fd_ = -1; }
-        return *this;
-    }
-    ~Fd() { reset(); }
-    void reset() { if (fd_ >= 0) ::close(fd_); fd_ = -1; }
-    int get() const { return fd_; }
-    bool valid() const { return fd_ >= 0; }
-private:
-    int fd_ = -1;
-};
 
 [[noreturn]] void usage_error(const std::string& msg) {
     std::fprintf(stderr, "policy-load: %s (try --help)\n", msg.c_str());

@@ -81,10 +81,11 @@ std::string PolicyDecider::decide(const PolicyRequest& req) {
         log_hit(req, hit, limits::action_name(hit.rule->action), stage_name, action_reply(hit.rule->action, text), who,
                 true);
     }
-    return act(req, *decision, stage_name);
+    return act(req, *decision, stage_name, who);
 }
 
-std::string PolicyDecider::act(const PolicyRequest& req, const limits::LimitDecision& d, std::string_view stage) {
+std::string PolicyDecider::act(const PolicyRequest& req, const limits::LimitDecision& d, std::string_view stage,
+                               const limits::Subject& who) {
     if (!d.deciding) {
         ++stats_.dunno;
         return "DUNNO";
@@ -99,7 +100,6 @@ std::string PolicyDecider::act(const PolicyRequest& req, const limits::LimitDeci
     }
     std::string text = rule.reply_text.empty() ? limits::default_reply_text(hit) : rule.reply_text;
     std::string reply = action_reply(rule.action, text);
-    auto who = subject_of(req, *view_.config, *view_.policy);
     log_hit(req, hit, limits::action_name(rule.action), stage, reply, who, false);
     return reply;
 }

@@ -53,7 +53,8 @@ public:
     const DecisionStats& stats() const { return stats_; }
 
 private:
-    std::string act(const PolicyRequest& req, const limits::LimitDecision& d, std::string_view stage);
+    std::string act(const PolicyRequest& req, const limits::LimitDecision& d, std::string_view stage,
+                    const limits::Subject& who);
     void log_hit(const PolicyRequest& req, const limits::LimitHit& hit, std::string_view action,
                  std::string_view stage, const std::string& reply, const limits::Subject& who, bool dry_run);
     std::string on_store_error(const std::string& what);
