@@ -5,10 +5,14 @@
 set -eu
 
 build_pkgs="build-essential autoconf automake pkg-config
-  liblmdb-dev libboost-dev libboost-program-options-dev nlohmann-json3-dev catch2"
+  liblmdb-dev libboost-dev libboost-program-options-dev nlohmann-json3-dev catch2
+  libmilter-dev libopendkim-dev libspf2-dev libunbound-dev libssl-dev libyaml-cpp-dev"
 # run-time tools the test suite and benchmarks drive (real Postfix, postfwd as
-# the peer to beat, mandoc for man-page lint, python3 for test helpers)
-test_pkgs="postfix postfwd mandoc python3 lmdb-utils procps iproute2 util-linux"
+# the peer to beat, mandoc for man-page lint, python3 for test helpers,
+# dkimpy and Mail::DKIM as independent DKIM verifiers, dnsmasq as the tests'
+# loopback DNS server, opendkim as the signing peer of the benchmark)
+test_pkgs="postfix postfwd mandoc python3 lmdb-utils procps iproute2 util-linux
+  python3-dkim python3-yaml libmail-dkim-perl dnsmasq-base opendkim openssl"
 
 pkgs=$build_pkgs
 [ "${1:-}" = "--build-only" ] || pkgs="$pkgs $test_pkgs"
