@@ -11,6 +11,7 @@
 #include "cli/cli_context.hpp"
 #include "core/config/config_file.hpp"
 #include "core/config/policy.hpp"
+#include "core/dkim/signing_table.hpp"
 
 namespace po = boost::program_options;
 
@@ -47,8 +48,11 @@ int cmd_check_config(const CliContext& ctx) {
 
     auto loaded = config::load_config(ctx.config_file);
     std::vector<std::string> errors = loaded.errors;
-    std::size_t limits = 0, orgs = 0;
+    std::size_t limits = 0, orgs = 0, keys = 0;
     if (loaded.config) {
+        auto signing = dkim::load_signing_table(loaded.config->global_policy_dir, true);
+        errors.insert(errors.end(), signing.errors.begin(), signing.errors.end());
+        if (signing.table) keys = signing.table->entries().size();
         auto policy = config::load_policy(loaded.config->global_policy_dir, loaded.config->global_default_org);
         errors.insert(errors.end(), policy.errors.begin(), policy.errors.end());
         if (policy.policy) {
@@ -61,7 +65,8 @@ int cmd_check_config(const CliContext& ctx) {
         std::cerr << "sendwarden check-config: " << errors.size() << " error(s)\n";
         return EX_CONFIG;
     }
-    std::cout << ctx.config_file << ": ok (" << limits << " limits, " << orgs << " org entries)\n";
+    std::cout << ctx.config_file << ": ok (" << limits << " limits, " << orgs << " org entries, " << keys
+              << " signing keys)\n";
     return 0;
 }
 

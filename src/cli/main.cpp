@@ -26,6 +26,8 @@ struct Command {
 constexpr Command kCommands[] = {
     {"check-config", "check sendwarden.conf and the policy files; print every error as file:line", sw::cli::cmd_check_config},
     {"limits", "limits status [--user U | --org O | --client IP]: bucket levels now", sw::cli::cmd_limits_status},
+    {"keygen", "keygen --domain D --selector S [--algorithm rsa-2048|rsa-4096|ed25519] [--dir DIR]: new DKIM key and its DNS record", sw::cli::cmd_keygen},
+    {"keys", "keys status [--dns] [--json] | keys activate --domain D --selector S [--force]: DKIM key rotation", sw::cli::cmd_keys},
 };
 
 void usage(std::ostream& out, const po::options_description& desc) {

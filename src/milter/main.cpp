@@ -1,0 +1,252 @@
+// sendwarden-milter: wiring only. Reads the config, checks the signing table
+// and keys, opens the milter socket as root, drops privileges, loads the
+// keys again as the user it runs as (so a reload, which runs as that user,
+// sees what start-up saw), then hands over to smfi_main(). SIGUSR1 reloads
+// config, signing table and keys (a bad file keeps the old snapshot);
+// SIGTERM/SIGINT/SIGHUP stop (libmilter's own signal handling).
+#include "config.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+
+#include "core/config/config_file.hpp"
+#include "core/dkim/from_address.hpp"
+#include "core/log/msg.hpp"
+#include "core/util/privileges.hpp"
+#include "milter/milter_callbacks.hpp"
+#include "milter/milter_signals.hpp"
+
+namespace po = boost::program_options;
+
+namespace {
+
+using namespace sw;
+
+struct Options {
+    std::string config_file;
+    bool foreground = false;
+};
+
+Options parse_args(int argc, char** argv) {
+    Options o;
+    po::options_description desc("usage: sendwarden-milter [-c FILE] [--foreground]");
+    desc.add_options()("help,h", "show this help")("version", "show the version")(
+        "config,c", po::value(&o.config_file)->default_value(SW_CONFIG_FILE), "configuration file")(
+        "foreground,f", po::bool_switch(&o.foreground), "stay in the foreground and log to stderr too");
+    po::variables_map vm;
+    try {
+        po::store(po::parse_command_line(argc, argv, desc), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        std::cerr << "sendwarden-milter: " << e.what() << "\n" << desc;
+        std::exit(EX_USAGE);
+    }
+    if (vm.count("help")) {
+        std::cout << desc;
+        std::exit(0);
+    }
+    if (vm.count("version")) {
+        std::cout << "sendwarden-milter " PACKAGE_VERSION "\n";
+        std::exit(0);
+    }
+    return o;
+}
+
+[[noreturn]] void report_and_exit(const std::vector<std::string>& errors) {
+    for (const auto& e : errors) msg_error("%s", e.c_str());
+    msg_error("configuration has %zu error(s); not starting", errors.size());
+    std::exit(EX_CONFIG);
+}
+
+void daemonize() {
+    pid_t pid = fork();
+    if (pid < 0) msg_fatal("fork: %s", std::strerror(errno));
+    if (pid > 0) _exit(0);
+    setsid();
+    int fd = open("/dev/null", O_RDWR);
+    if (fd >= 0) {
+        dup2(fd, 0);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        if (fd > 2) close(fd);
+    }
+}
+
+std::string host_name() {
+    char buf[256] = {};
+    if (gethostname(buf, sizeof buf - 1) != 0 || !buf[0]) return "localhost";
+    return buf;
+}
+
+// "unix:/path" or "local:/path" -> "/path"; "" for inet sockets.
+std::string unix_path(const std::string& spec) {
+    for (const char* p : {"unix:", "local:"})
+        if (spec.rfind(p, 0) == 0) return spec.substr(std::strlen(p));
+    if (!spec.empty() && spec[0] == '/') return spec;
+    return {};
+}
+
+bool valid_socket_spec(const std::string& spec) {
+    if (!unix_path(spec).empty()) return unix_path(spec)[0] == '/';
+    for (const char* p : {"inet:", "inet6:"})
+        if (spec.rfind(p, 0) == 0) {
+            auto rest = spec.substr(std::strlen(p));
+            auto at = rest.find('@');
+            std::string port = rest.substr(0, at);
+            return !port.empty() && port.find_first_not_of("0123456789") == std::string::npos &&
+                   std::stoul(port) > 0 && std::stoul(port) < 65536;
+        }
+    return false;
+}
+
+void log_stats(milter::MilterRuntime& rt) {
+    auto& s = rt.stats();
+    auto c = rt.caps().counts();
+    auto n = [](const std::atomic<std::uint64_t>& a) { return static_cast<unsigned long long>(a.load()); };
+    msg_info("statistics: sessions=%llu refused_sessions=%llu messages=%llu signed=%llu signatures=%llu "
+             "unsigned_outbound=%llu sign_errors=%llu spf_pass=%llu spf_fail=%llu spf_softfail=%llu "
+             "spf_neutral=%llu spf_none=%llu spf_temperror=%llu spf_permerror=%llu rejected=%llu tempfailed=%llu "
+             "forged_ar_removed=%llu errors=%llu open_sessions=%llu peak_sessions=%llu",
+             n(s.sessions), n(s.sessions_refused), n(s.messages), n(s.signed_messages), n(s.signatures),
+             n(s.unsigned_outbound), n(s.sign_errors), n(s.spf_pass), n(s.spf_fail), n(s.spf_softfail),
+             n(s.spf_neutral), n(s.spf_none), n(s.spf_temperror), n(s.spf_permerror), n(s.rejected),
+             n(s.tempfailed), n(s.forged_ar_removed), n(s.errors), static_cast<unsigned long long>(c.global),
+             static_cast<unsigned long long>(c.peak_global));
+}
+
+std::size_t signing_keys(const milter::MilterState& st) { return st.signing ? st.signing->entries().size() : 0; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options opts = parse_args(argc, argv);
+    log::init("sendwarden-milter", {.to_syslog = true, .to_stderr = true, .capture = {}});
+    dkim::init_mime_library();
+
+    auto loaded = config::load_config(opts.config_file);
+    if (!loaded.config) report_and_exit(loaded.errors);
+    auto cfg = loaded.config;
+    log::set_facility(cfg->global_syslog_facility);
+    const std::string host = host_name();
+    if (!valid_socket_spec(cfg->milter_socket))
+        report_and_exit({cfg->path + ": [milter] socket: '" + cfg->milter_socket +
+                         "' is not unix:PATH, inet:PORT@HOST or inet6:PORT@HOST"});
+
+    bool is_root = geteuid() == 0;
+    std::optional<RunAs> run_as;
+    if (!cfg->milter_user.empty()) {
+        if (!is_root) msg_info("user = %s ignored: not started as root", cfg->milter_user.c_str());
+        else {
+            auto who = lookup_user(cfg->milter_user);
+            if (!who) report_and_exit({cfg->path + ": [milter] user: " + who.error()});
+            run_as = *who;
+        }
+    }
+    int sock_uid = run_as ? static_cast<int>(run_as->uid) : -1;
+    int sock_gid = run_as ? static_cast<int>(run_as->gid) : -1;
+    if (!cfg->milter_socket_group.empty()) {
+        auto gid = lookup_group(cfg->milter_socket_group);
+        if (!gid) report_and_exit({cfg->path + ": [milter] socket_group: " + gid.error()});
+        sock_gid = static_cast<int>(*gid);
+    }
+
+    // Everything checkable is checked before detaching, on the terminal.
+    {
+        auto first = milter::build_state(cfg, host);
+        if (!first.state) report_and_exit(first.errors);
+    }
+    if (!opts.foreground) {
+        daemonize();
+        log::init("sendwarden-milter", {.to_syslog = true, .to_stderr = false, .capture = {}});
+    }
+    std::signal(SIGPIPE, SIG_IGN);
+
+    const std::string path = unix_path(cfg->milter_socket);
+    if (!path.empty()) {
+        auto dir = std::filesystem::path(path).parent_path();
+        std::error_code ec;
+        if (!std::filesystem::exists(dir, ec)) {
+            std::filesystem::create_directories(dir, ec);
+            if (ec) msg_fatal("cannot create socket directory %s: %s", dir.c_str(), ec.message().c_str());
+            if (run_as && chown(dir.c_str(), run_as->uid, run_as->gid) != 0)
+                msg_fatal("cannot chown socket directory %s: %s", dir.c_str(), std::strerror(errno));
+            chmod(dir.c_str(), 0755);
+        }
+    }
+    smfiDesc desc = milter::milter_description();
+    if (smfi_setconn(const_cast<char*>(cfg->milter_socket.c_str())) != MI_SUCCESS)
+        msg_fatal("smfi_setconn %s failed", cfg->milter_socket.c_str());
+    if (smfi_register(desc) != MI_SUCCESS) msg_fatal("smfi_register failed (libmilter version mismatch?)");
+    smfi_setbacklog(256);
+    if (smfi_opensocket(true) != MI_SUCCESS)
+        msg_fatal("cannot open the milter socket %s (in use, or no permission?)", cfg->milter_socket.c_str());
+    if (!path.empty()) {
+        if (chmod(path.c_str(), static_cast<mode_t>(cfg->milter_socket_mode)) != 0)
+            msg_fatal("chmod %s: %s", path.c_str(), std::strerror(errno));
+        if ((sock_uid >= 0 || sock_gid >= 0) && chown(path.c_str(), static_cast<uid_t>(sock_uid),
+                                                      static_cast<gid_t>(sock_gid)) != 0)
+            msg_fatal("chown %s: %s", path.c_str(), std::strerror(errno));
+    }
+    if (run_as) {
+        if (auto r = drop_privileges(*run_as); !r) msg_fatal("cannot drop privileges: %s", r.error().c_str());
+        msg_info("running as %s (uid %u)", cfg->milter_user.c_str(), run_as->uid);
+    }
+
+    // Keys are read again as the user we now are: what a reload will see.
+    auto built = milter::build_state(cfg, host);
+    if (!built.state) {
+        for (const auto& e : built.errors) msg_error("%s", e.c_str());
+        if (!path.empty()) unlink(path.c_str());
+        msg_fatal("cannot load the signing keys as user %s; not starting",
+                  cfg->milter_user.empty() ? "(unchanged)" : cfg->milter_user.c_str());
+    }
+    if (built.signing_missing)
+        msg_warn("%s/signing does not exist: no mail will be signed", cfg->global_policy_dir.c_str());
+
+    auto lib = dkim::DkimLib::create();
+    if (!lib) msg_fatal("%s", lib.error().c_str());
+    milter::MilterRuntime runtime(std::move(*lib), built.state);
+    milter::install_runtime(&runtime);
+
+    const std::string config_file = opts.config_file;
+    milter::SignalThread signals(
+        [&runtime, config_file, host] {
+            auto fresh = config::load_config(config_file);
+            if (!fresh.config) {
+                for (const auto& e : fresh.errors) msg_error("reload: %s", e.c_str());
+                msg_error("reload failed: keeping the signing table and keys in force");
+                return;
+            }
+            auto state = milter::build_state(fresh.config, host);
+            if (!state.state) {
+                for (const auto& e : state.errors) msg_error("reload: %s", e.c_str());
+                msg_error("reload failed: keeping the signing table and keys in force");
+                return;
+            }
+            auto old = runtime.state();
+            if (fresh.config->milter_socket != old->config->milter_socket ||
+                fresh.config->milter_user != old->config->milter_user)
+                msg_warn("reload: changes to socket or user take effect after a restart");
+            log::set_facility(fresh.config->global_syslog_facility);
+            runtime.replace_state(state.state);
+            msg_info("reload: %zu signing keys in force", signing_keys(*state.state));
+        },
+        [&runtime] { log_stats(runtime); }, std::chrono::minutes(10));
+
+    msg_info("ready: %s, %zu signing keys, spf engine %s", cfg->milter_socket.c_str(), signing_keys(*built.state),
+             cfg->milter_spf_engine.c_str());
+    int rc = smfi_main();
+    log_stats(runtime);
+    msg_info("stopped");
+    return rc == MI_SUCCESS ? 0 : 1;
+}

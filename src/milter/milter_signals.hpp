@@ -1,0 +1,30 @@
+// The milter's own signal thread. libmilter's signal thread takes SIGHUP,
+// SIGTERM and SIGINT, all of which stop the milter; so reloading is on
+// SIGUSR1, caught here with sigwait() (SIGUSR1 and SIGUSR2 are blocked in
+// every thread before smfi_main starts its threads). The same thread logs
+// the periodic statistics. SIGUSR2 is how main() stops it.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <thread>
+
+namespace sw::milter {
+
+class SignalThread {
+public:
+    // Blocks SIGUSR1/SIGUSR2 in the calling thread (call before any thread
+    // starts) and starts the waiting thread.
+    SignalThread(std::function<void()> on_reload, std::function<void()> on_stats, std::chrono::seconds stats_every);
+    ~SignalThread();  // stops and joins
+    SignalThread(const SignalThread&) = delete;
+    SignalThread& operator=(const SignalThread&) = delete;
+
+private:
+    void run();
+    std::function<void()> on_reload_, on_stats_;
+    std::chrono::seconds every_;
+    std::thread thread_;
+};
+
+}  // namespace sw::milter
