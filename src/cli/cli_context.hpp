@@ -14,5 +14,6 @@ struct CliContext {
 
 int cmd_check_config(const CliContext& ctx);
 int cmd_limits_status(const CliContext& ctx);
+int cmd_spf(const CliContext& ctx);
 
 }  // namespace sw::cli

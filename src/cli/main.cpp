@@ -26,6 +26,8 @@ struct Command {
 constexpr Command kCommands[] = {
     {"check-config", "check sendwarden.conf and the policy files; print every error as file:line", sw::cli::cmd_check_config},
     {"limits", "limits status [--user U | --org O | --client IP]: bucket levels now", sw::cli::cmd_limits_status},
+    {"spf", "spf check --ip IP --mail-from ADDR --helo NAME [--json]: evaluate SPF as the milter would",
+     sw::cli::cmd_spf},
 };
 
 void usage(std::ostream& out, const po::options_description& desc) {
