@@ -16,5 +16,6 @@ int cmd_check_config(const CliContext& ctx);
 int cmd_limits_status(const CliContext& ctx);
 int cmd_keygen(const CliContext& ctx);
 int cmd_keys(const CliContext& ctx);
+int cmd_spf(const CliContext& ctx);
 
 }  // namespace sw::cli

@@ -28,6 +28,8 @@ constexpr Command kCommands[] = {
     {"limits", "limits status [--user U | --org O | --client IP]: bucket levels now", sw::cli::cmd_limits_status},
     {"keygen", "keygen --domain D --selector S [--algorithm rsa-2048|rsa-4096|ed25519] [--dir DIR]: new DKIM key and its DNS record", sw::cli::cmd_keygen},
     {"keys", "keys status [--dns] [--json] | keys activate --domain D --selector S [--force]: DKIM key rotation", sw::cli::cmd_keys},
+    {"spf", "spf check --ip IP --mail-from ADDR --helo NAME [--json]: evaluate SPF as the milter would",
+     sw::cli::cmd_spf},
 };
 
 void usage(std::ostream& out, const po::options_description& desc) {

@@ -1,10 +1,7 @@
 // build_state; see milter_state.hpp.
 #include "milter/milter_state.hpp"
 
-#if __has_include("core/spf/engine_factory.hpp")  // TODO(merge): until the SPF engines land
 #include "core/spf/engine_factory.hpp"
-#define SW_HAVE_SPF_ENGINES 1
-#endif
 #include "core/dns/resolver_factory.hpp"
 #include "core/util/strings.hpp"
 
@@ -47,13 +44,11 @@ StateLoad build_state(std::shared_ptr<const config::Config> cfg, const std::stri
     auto resolver = dns::make_resolver(*cfg);
     if (!resolver) err("[dns]: " + resolver.error());
     else state->resolver = std::move(*resolver);
-#ifdef SW_HAVE_SPF_ENGINES
     if (state->resolver) {
         auto engine = spf::make_engine(cfg->milter_spf_engine, *state->resolver);
         if (!engine) err("[milter] spf_engine: " + engine.error());
         else state->spf = std::move(*engine);
     }
-#endif
 
     auto signing = dkim::load_signing_table(cfg->global_policy_dir, true);
     load.errors.insert(load.errors.end(), signing.errors.begin(), signing.errors.end());
