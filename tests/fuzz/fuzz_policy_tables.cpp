@@ -1,12 +1,18 @@
-// libFuzzer target: the policy-table parsers (limits, orgs) and the
-// sendwarden.conf reader. Errors are expected; crashes and hangs are not.
+// libFuzzer target: the policy-table parsers (limits, orgs, signing), the
+// sendwarden.conf reader and the milter's small header parsers
+// (Authentication-Results authserv-id, internal_hosts CIDR lists, DKIM key
+// records). Errors are expected; crashes and hangs are not.
 #include <cstddef>
 #include <cstdint>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "core/authres/auth_headers.hpp"
 #include "core/config/config_file.hpp"
+#include "core/dkim/dkim_record.hpp"
+#include "core/dkim/signing_table.hpp"
+#include "core/util/cidr_list.hpp"
 #include "core/limits/limit_policy.hpp"
 #include "core/limits/limit_rule.hpp"
 #include "core/orgs/org_map.hpp"
@@ -27,6 +33,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         auto orgs = sw::orgs::OrgMap::parse(in, "orgs", errors);
         (void)orgs.org_of("u@x.example", "fallback");
     }
+    {
+        std::istringstream in(text);
+        auto table = sw::dkim::SigningTable::parse(in, "signing", "/nonexistent", errors);
+        (void)table.choose("mail.acme.example");
+    }
+    (void)sw::authres::authserv_id_of(text);
+    (void)sw::CidrList::parse(text);
+    (void)sw::dkim::parse_key_record(text);
     (void)sw::config::parse_config(text, "sendwarden.conf");
     return 0;
 }
