@@ -3,7 +3,8 @@
 // servers of /etc/resolv.conf, enforces [dns] timeout itself, validates
 // DNSSEC only when given a trust anchor. Thread-safe: one ub_ctx in threaded
 // async mode, a dispatcher thread delivers answers, callers wait with a
-// deadline. Must not outlive nor be destroyed during a query() call.
+// deadline. Create it after any fork() (daemonizing): it owns threads. It
+// must not be destroyed while a query() call runs.
 #pragma once
 
 #include <memory>

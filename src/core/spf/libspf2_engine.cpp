@@ -315,6 +315,57 @@ void Libspf2Engine::release(std::unique_ptr<Slot> slot) {
     idle_.push_back(std::move(slot));
 }
 
+namespace {
+
+// A libspf2 request for one check. A null sender (empty `mail_from`) makes
+// libspf2 check postmaster@HELO, the HELO identity (RFC 7208 §2.3).
+RequestPtr make_request(SPF_server_t* server, const ClientAddress& client, const std::string& mail_from,
+                        const std::string& helo) {
+    RequestPtr req(SPF_request_new(server));
+    if (!req) return req;
+    if (client.v4) SPF_request_set_ipv4(req.get(), client.a4);
+    else SPF_request_set_ipv6(req.get(), client.a6);
+    if (mail_from.empty()) {
+        SPF_request_set_helo_dom(req.get(), helo.c_str());
+    } else {
+        SPF_request_set_env_from(req.get(), mail_from.c_str());
+        SPF_request_set_helo_dom(req.get(), helo.empty() ? "unknown" : helo.c_str());
+    }
+    return req;
+}
+
+// libspf2's response -> result, explanation, mechanism, problem.
+void read_response(SPF_response_t* resp, SPF_errcode_t err, const Libspf2Engine::Slot& slot, Verdict& v) {
+    SPF_result_t r = SPF_response_result(resp);
+    bool compile_error = false;
+    std::string message = last_error(resp, &compile_error);
+    v.result = map_result(r);
+    if (r == SPF_RESULT_INVALID) {
+        // libspf2 gives no result when it found no usable record: a DNS
+        // failure (temperror), a record it could not compile (permerror),
+        // or TXT records none of which is SPF (none, RFC 7208 §4.5).
+        if (slot.dns_temporary || err == SPF_E_DNS_ERROR) v.result = Result::temperror;
+        else if (compile_error) v.result = Result::permerror;
+        else v.result = Result::none;
+    }
+    if (v.result == Result::fail) {
+        // Third-party text bound for SMTP replies and headers: printable only.
+        if (const char* exp = SPF_response_get_explanation(resp)) v.explanation = printable(exp, 1000);
+    }
+    switch (SPF_response_reason(resp)) {
+    case SPF_REASON_DEFAULT: v.mechanism = "default"; break;
+    case SPF_REASON_LOCALHOST: v.mechanism = "localhost"; break;
+    default: break;  // libspf2 does not say which term matched
+    }
+    if (v.result == Result::temperror || v.result == Result::permerror) {
+        if (v.result == Result::temperror && !slot.dns_problem.empty()) v.problem = slot.dns_problem;
+        else if (!message.empty()) v.problem = message;
+        else v.problem = SPF_strerror(SPF_response_errcode(resp));
+    }
+}
+
+}  // namespace
+
 Verdict Libspf2Engine::check(const Request& request) try {
     Verdict v;
     std::string mail_from = strip_brackets(request.mail_from);
@@ -352,20 +403,12 @@ Verdict Libspf2Engine::check(const Request& request) try {
     SPF_server_t* server = slot->server.get();
     SPF_server_set_rec_dom(server, request.receiver.empty() ? "unknown" : request.receiver.c_str());
 
-    RequestPtr req(SPF_request_new(server));
+    RequestPtr req =
+        make_request(server, *client, null_sender ? "" : mail_from, null_sender ? identity_domain : request.helo);
     if (!req) {
         v.result = Result::temperror;
         v.problem = "libspf2: out of memory";
         return v;
-    }
-    if (client->v4) SPF_request_set_ipv4(req.get(), client->a4);
-    else SPF_request_set_ipv6(req.get(), client->a6);
-    if (null_sender) {
-        // No sender: libspf2 then checks postmaster@HELO, the HELO identity.
-        SPF_request_set_helo_dom(req.get(), identity_domain.c_str());
-    } else {
-        SPF_request_set_env_from(req.get(), mail_from.c_str());
-        SPF_request_set_helo_dom(req.get(), request.helo.empty() ? "unknown" : request.helo.c_str());
     }
 
     SPF_response_t* raw = nullptr;
@@ -376,32 +419,7 @@ Verdict Libspf2Engine::check(const Request& request) try {
         v.problem = "libspf2: out of memory";
         return v;
     }
-    SPF_result_t r = SPF_response_result(resp.get());
-    bool compile_error = false;
-    std::string message = last_error(resp.get(), &compile_error);
-    v.result = map_result(r);
-    if (r == SPF_RESULT_INVALID) {
-        // libspf2 gives no result when it found no usable record: a DNS
-        // failure (temperror), a record it could not compile (permerror),
-        // or TXT records none of which is SPF (none, RFC 7208 §4.5).
-        if (slot->dns_temporary || err == SPF_E_DNS_ERROR) v.result = Result::temperror;
-        else if (compile_error) v.result = Result::permerror;
-        else v.result = Result::none;
-    }
-    if (v.result == Result::fail) {
-        // Third-party text bound for SMTP replies and headers: printable only.
-        if (const char* exp = SPF_response_get_explanation(resp.get())) v.explanation = printable(exp, 1000);
-    }
-    switch (SPF_response_reason(resp.get())) {
-    case SPF_REASON_DEFAULT: v.mechanism = "default"; break;
-    case SPF_REASON_LOCALHOST: v.mechanism = "localhost"; break;
-    default: break;  // libspf2 does not say which term matched
-    }
-    if (v.result == Result::temperror || v.result == Result::permerror) {
-        if (v.result == Result::temperror && !slot->dns_problem.empty()) v.problem = slot->dns_problem;
-        else if (!message.empty()) v.problem = message;
-        else v.problem = SPF_strerror(SPF_response_errcode(resp.get()));
-    }
+    read_response(resp.get(), err, *slot, v);
     return v;
 } catch (const std::exception& e) {
     Verdict v;
