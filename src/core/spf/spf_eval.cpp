@@ -2,6 +2,8 @@
 // are RFC 7208's.
 #include "core/spf/spf_eval.hpp"
 
+#include <algorithm>
+
 #include "core/spf/spf_address.hpp"
 #include "core/spf/spf_domain.hpp"
 #include "core/util/strings.hpp"

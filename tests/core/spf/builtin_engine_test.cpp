@@ -8,6 +8,9 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <thread>
+#include <vector>
 
 #include "core/spf/builtin_engine.hpp"
 #include "support/fake_clock.hpp"
@@ -91,6 +94,29 @@ TEST_CASE("RFC 4408 suite through BuiltinEngine: only the listed RFC 7208 change
     CHECK(suite.cases.size() == 191);
     for (const auto& [name, reason] : k4408_differences)
         if (!seen.count(name)) FAIL_CHECK(name << ": listed difference not seen (" << reason << ")");
+}
+
+TEST_CASE("One BuiltinEngine serves many threads at once") {
+    SpfSuite suite = load_or_skip("rfc7208-tests.yml");
+    test::FakeClock clock;
+    std::map<const test::ZoneResolver*, std::unique_ptr<BuiltinEngine>> engines;
+    for (const auto& z : suite.zones) engines[z.get()] = std::make_unique<BuiltinEngine>(*z, clock);
+    std::vector<Result> want;
+    for (const auto& c : suite.cases) want.push_back(engines.at(c.zone)->check(c.request).result);
+    std::vector<int> mismatches(4, 0);
+    std::vector<std::thread> threads;
+    for (std::size_t t = 0; t < mismatches.size(); ++t) {
+        threads.emplace_back([&, t] {
+            for (int round = 0; round < 5; ++round)
+                for (std::size_t k = 0; k < suite.cases.size(); ++k) {
+                    const auto& c = suite.cases[(k + t * 50) % suite.cases.size()];
+                    std::size_t idx = static_cast<std::size_t>(&c - suite.cases.data());
+                    if (engines.at(c.zone)->check(c.request).result != want[idx]) ++mismatches[t];
+                }
+        });
+    }
+    for (auto& th : threads) th.join();
+    for (int m : mismatches) CHECK(m == 0);
 }
 
 TEST_CASE("Verdict fields") {
