@@ -45,7 +45,8 @@ using RrPtr = std::unique_ptr<SPF_dns_rr_t, RrFree>;
 
 // libspf2 reports through global handlers that print to stdout/stderr by
 // default (and abort on internal errors). Route them to our log once.
-[[noreturn]] void on_spf_error(const char* file, int line, const char* msg) {
+// GNU spelling: clang makes it part of the function type, as libspf2's pointer wants.
+__attribute__((noreturn)) void on_spf_error(const char* file, int line, const char* msg) {
     SW_PANIC("libspf2: %s:%d: %s", file ? file : "?", line, msg ? msg : "?");
 }
 void on_spf_warning(const char*, int, const char* msg) { msg_warn("libspf2: %s", printable(msg ? msg : "").c_str()); }
