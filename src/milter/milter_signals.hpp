@@ -11,6 +11,10 @@
 
 namespace sw::milter {
 
+// Blocks SIGUSR1 and SIGUSR2 in the calling thread; threads started later
+// inherit the mask. Call first thing in main().
+void block_our_signals();
+
 class SignalThread {
 public:
     // Blocks SIGUSR1/SIGUSR2 in the calling thread (call before any thread
