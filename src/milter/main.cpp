@@ -130,6 +130,10 @@ std::size_t signing_keys(const milter::MilterState& st) { return st.signing ? st
 
 int main(int argc, char** argv) {
     Options opts = parse_args(argc, argv);
+    // Before any thread exists, so that every thread inherits the mask:
+    // SIGUSR1/SIGUSR2 go to the SignalThread only, SIGHUP/SIGTERM/SIGINT to
+    // libmilter's signal thread only.
+    milter::block_our_signals();
     log::init("sendwarden-milter", {.to_syslog = true, .to_stderr = true, .capture = {}});
     dkim::init_mime_library();
 
