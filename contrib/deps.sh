@@ -9,11 +9,11 @@ build_pkgs="build-essential autoconf automake pkg-config
   libmilter-dev libopendkim-dev libspf2-dev libunbound-dev libssl-dev libyaml-cpp-dev libgmime-3.0-dev"
 # run-time tools the test suite and benchmarks drive (real Postfix, postfwd as
 # the peer to beat, mandoc for man-page lint, python3 for test helpers,
-# dkimpy and Mail::DKIM as independent DKIM verifiers, dnsmasq as the tests'
-# loopback DNS server, opendkim as the signing peer of the benchmark, pyspf
-# as the peer of the SPF benchmark)
+# dkimpy (with python3-nacl for Ed25519) and Mail::DKIM as independent DKIM
+# verifiers, dnsmasq as the tests' loopback DNS server, opendkim as the
+# signing peer of the benchmark, pyspf as the peer of the SPF benchmark)
 test_pkgs="postfix postfwd mandoc python3 lmdb-utils procps iproute2 util-linux
-  python3-dkim python3-yaml libmail-dkim-perl dnsmasq-base opendkim openssl
+  python3-dkim python3-nacl python3-yaml libmail-dkim-perl dnsmasq-base opendkim openssl
   python3-spf"
 
 pkgs=$build_pkgs

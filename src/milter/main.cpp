@@ -129,11 +129,11 @@ std::size_t signing_keys(const milter::MilterState& st) { return st.signing ? st
 }  // namespace
 
 int main(int argc, char** argv) {
-    // SIGUSR1/SIGUSR2 are for our signal thread only: block them before any
-    // thread starts (libunbound's, libmilter's), so none inherits the
-    // default action, which would end the process.
-    milter::block_our_signals();
     Options opts = parse_args(argc, argv);
+    // Before any thread exists (libunbound's, libmilter's), so that every thread inherits the mask:
+    // SIGUSR1/SIGUSR2 go to the SignalThread only, SIGHUP/SIGTERM/SIGINT to
+    // libmilter's signal thread only.
+    milter::block_our_signals();
     log::init("sendwarden-milter", {.to_syslog = true, .to_stderr = true, .capture = {}});
     dkim::init_mime_library();
 

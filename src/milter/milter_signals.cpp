@@ -21,13 +21,15 @@ sigset_t our_signals() {
 
 void block_our_signals() {
     sigset_t set = our_signals();
+    for (int sig : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&set, sig);  // libmilter's
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
 SignalThread::SignalThread(std::function<void()> on_reload, std::function<void()> on_stats,
                            std::chrono::seconds stats_every)
     : on_reload_(std::move(on_reload)), on_stats_(std::move(on_stats)), every_(stats_every) {
-    block_our_signals();
+    sigset_t set = our_signals();
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
     thread_ = std::thread([this] { run(); });
 }
 

@@ -11,14 +11,21 @@
 
 namespace sw::milter {
 
-// Blocks SIGUSR1 and SIGUSR2 in the calling thread; threads started later
-// inherit the mask. Call first thing in main().
+// Blocks, in the calling thread, SIGUSR1 and SIGUSR2 (the SignalThread's)
+// and SIGHUP, SIGTERM and SIGINT (libmilter's signal thread sigwait()s for
+// them, but blocks them only when smfi_main() starts). main() calls it first,
+// before anything can start a thread (the DNS resolver of build_state starts
+// two), so that every thread inherits the mask: a thread that does not block
+// one of these would take it in place of the thread that waits for it, and
+// the default action ends the process (no reload; no clean stop, no final
+// statistics).
 void block_our_signals();
 
 class SignalThread {
 public:
-    // Blocks SIGUSR1/SIGUSR2 in the calling thread (call before any thread
-    // starts) and starts the waiting thread.
+    // Blocks SIGUSR1/SIGUSR2 in the calling thread (they must already be
+    // blocked in every other thread: block_our_signals()) and starts the
+    // waiting thread.
     SignalThread(std::function<void()> on_reload, std::function<void()> on_stats, std::chrono::seconds stats_every);
     ~SignalThread();  // stops and joins
     SignalThread(const SignalThread&) = delete;

@@ -18,128 +18,21 @@
 # private Postfix instance can only be started by root).
 # Environment: E2E_KEEP=1 keeps the temporary directory for inspection.
 set -u
-export PATH="$PATH:/usr/sbin:/sbin"
-export LC_ALL=C
-
 HERE=$(cd "$(dirname "$0")" && pwd)
 BUILDDIR=${1:-.}
-PY=/usr/bin/python3
-SEND=$HERE/smtp_send.py
-T0=$(date +%s)
+. "$HERE/lib.sh"
 
-# ------------------------------------------------------------------ prerequisites
-for c in postfix postconf postqueue smtp-sink; do
-    command -v "$c" >/dev/null 2>&1 || { echo "SKIP: $c not installed (Debian package postfix)"; exit 77; }
-done
-if [ "$(id -u)" != 0 ]; then
-    echo "SKIP: starting a private Postfix instance needs root"; exit 77
-fi
-[ -x "$PY" ] || { echo "FAIL: $PY not found"; exit 1; }
-POLICYD=$BUILDDIR/src/policyd/sendwarden-policyd
-[ -x "$POLICYD" ] || { echo "FAIL: $POLICYD not built"; exit 1; }
-POLICYD=$(cd "$(dirname "$POLICYD")" && pwd)/$(basename "$POLICYD")
-CLI=$BUILDDIR/src/cli/sendwarden
-[ -x "$CLI" ] || { echo "FAIL: $CLI not built"; exit 1; }
-CLI=$(cd "$(dirname "$CLI")" && pwd)/$(basename "$CLI")
+e2e_require
+POLICYD=$(e2e_binary src/policyd/sendwarden-policyd) || exit 1
+CLI=$(e2e_binary src/cli/sendwarden) || exit 1
 
-# ------------------------------------------------------------------ bookkeeping
-PASSED=0 FAILED=0
-ok()   { PASSED=$((PASSED + 1)); echo "ok - $*"; }
-fail() { FAILED=$((FAILED + 1)); echo "FAIL - $*"; }
-summary() { echo "$PASSED passed, $FAILED failed"; }
-
-T="" CONF="" SINK_PID="" POLICYD_PID="" MASTER_PID="" POSTFIX_STARTED=0
-
-# alive PID: the process exists and is not a zombie
-alive() {
-    local st
-    st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    st=${st##*) }
-    [ "${st%% *}" != Z ]
-}
-# stop_pid PID [SECONDS]: SIGTERM, bounded wait, then SIGKILL
-stop_pid() {
-    local pid=$1 tenths=$(( ${2:-5} * 10 )) i
-    [ -n "$pid" ] || return 0
-    alive "$pid" || { wait "$pid" 2>/dev/null; return 0; }
-    kill -TERM "$pid" 2>/dev/null
-    for ((i = 0; i < tenths; i++)); do alive "$pid" || break; sleep 0.1; done
-    alive "$pid" && kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    return 0
-}
-master_pid() { tr -dc '0-9' < "$T/spool/pid/master.pid" 2>/dev/null; }
-
-show_logs() {
-    [ -n "$T" ] || return 0
-    local f
-    for f in policyd.log maillog sink.log postfix-start.log; do
-        [ -s "$T/$f" ] || continue
-        echo "# ---- last lines of $f"
-        tail -n 25 "$T/$f" | sed 's/^/#   /'
-    done
-}
-
-cleanup() {
-    local i
-    if [ "$POSTFIX_STARTED" = 1 ]; then
-        [ -n "$MASTER_PID" ] || MASTER_PID=$(master_pid)
-        postfix -c "$CONF" stop >/dev/null 2>&1
-        for ((i = 0; i < 50; i++)); do
-            [ -n "$MASTER_PID" ] && alive "$MASTER_PID" || break
-            sleep 0.1
-        done
-        [ -n "$MASTER_PID" ] && alive "$MASTER_PID" && kill -KILL "$MASTER_PID" 2>/dev/null
-    fi
-    stop_pid "$SINK_PID" 3
-    stop_pid "$POLICYD_PID" 5
-    if [ -n "$T" ] && [ -d "$T" ]; then
-        if [ "${E2E_KEEP:-0}" = 1 ]; then echo "# kept $T"; else rm -rf "$T"; fi
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-
-# die MESSAGE: a setup step failed; nothing further can be checked
-die() {
-    fail "$*"
-    show_logs
-    summary
-    exit 1
-}
-
-# wait_for SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds
-wait_for() {
-    local tenths=$(( $1 * 10 )) i
-    shift
-    for ((i = 0; i < tenths; i++)); do "$@" && return 0; sleep 0.1; done
-    "$@"
-}
-# wait_slowly SECONDS COMMAND...: the same for costly checks, every 0.5 s
-wait_slowly() {
-    local halves=$(( $1 * 2 )) i
-    shift
-    for ((i = 0; i < halves; i++)); do "$@" && return 0; sleep 0.5; done
-    "$@"
-}
-listening() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
-
-# ------------------------------------------------------------------ layout
-T=$(mktemp -d /tmp/sendwarden-e2e.XXXXXX) || { echo "FAIL: mktemp"; exit 1; }
-chmod 755 "$T"     # user postfix must reach the policy socket and the sink dir
-CONF=$T/postfix
-mkdir -p "$CONF" "$T/spool" "$T/data" "$T/sink" "$T/policy" "$T/run"
-chown postfix "$T/data" "$T/sink"
-chmod 755 "$T/run"
+POLICYD_PID=""
+e2e_setup e2e
+LOG_FILES=(policyd.log "${LOG_FILES[@]}")
+mkdir -p "$T/policy"
 SOCK=$T/run/policyd.sock
 
-read -r SMTP_PORT SINK_PORT < <("$PY" -c '
-import socket
-socks = [socket.socket() for _ in range(2)]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(*(s.getsockname()[1] for s in socks))')
+read -r SMTP_PORT SINK_PORT < <(free_ports 2)
 [ -n "${SINK_PORT:-}" ] || die "could not pick free loopback ports"
 echo "# temp dir $T, smtpd 127.0.0.1:$SMTP_PORT, sink 127.0.0.1:$SINK_PORT"
 
@@ -179,6 +72,7 @@ fi
 
 "$POLICYD" -c "$T/sendwarden.conf" --foreground >"$T/policyd.log" 2>&1 &
 POLICYD_PID=$!
+track_pid "$POLICYD_PID"
 policyd_ready() { [ -S "$SOCK" ] || ! alive "$POLICYD_PID"; }
 wait_for 10 policyd_ready
 alive "$POLICYD_PID" || die "sendwarden-policyd exited at startup"
@@ -186,125 +80,23 @@ alive "$POLICYD_PID" || die "sendwarden-policyd exited at startup"
 ok "sendwarden-policyd started and listens on its unix socket"
 
 # ------------------------------------------------------------------ smtp-sink
-smtp-sink -u postfix -h sink.e2e.sendwarden.test -d "$T/sink/msg." \
-    "127.0.0.1:$SINK_PORT" 100 >"$T/sink.log" 2>&1 &
-SINK_PID=$!
-wait_for 5 listening "$SINK_PORT" || die "smtp-sink did not listen on 127.0.0.1:$SINK_PORT"
+start_sink "$SINK_PORT"
 
 # ------------------------------------------------------------------ postfix
 POLICY="check_policy_service { unix:$SOCK, default_action=DEFER, timeout=10s }"
-cat > "$CONF/main.cf" <<EOF
-# private instance of the sendwarden end-to-end test (loopback only)
-compatibility_level = 3.6
-queue_directory = $T/spool
-data_directory = $T/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mx.e2e.sendwarden.test
-mydomain = e2e.sendwarden.test
-myorigin = \$myhostname
-mydestination =
-relay_domains =
-local_recipient_maps =
-alias_maps =
-alias_database =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-smtpd_authorized_xclient_hosts = 127.0.0.1
-smtpd_relay_restrictions = permit_mynetworks, reject
+write_postfix_config "$SMTP_PORT" "$SINK_PORT" <<EOF
 smtpd_recipient_restrictions = $POLICY
 smtpd_end_of_data_restrictions = $POLICY
-smtpd_error_sleep_time = 0
-smtpd_soft_error_limit = 100
-smtpd_hard_error_limit = 200
-smtpd_tls_security_level = none
-# the only next hop is the local smtp-sink; no DNS
-relayhost = [127.0.0.1]:$SINK_PORT
-smtp_dns_support_level = disabled
-smtp_tls_security_level = none
-queue_run_delay = 1s
-minimal_backoff_time = 1s
-maximal_backoff_time = 2s
-# no syslog daemon here: Postfix logs to this file through postlogd
-maillog_file = $T/maillog
-maillog_file_prefixes = $T
-biff = no
-append_dot_mydomain = no
-readme_directory = no
 EOF
-# every service runs unchrooted (chroot column "n")
-cat > "$CONF/master.cf" <<EOF
-# service      type  private unpriv chroot wakeup maxproc command
-127.0.0.1:$SMTP_PORT inet n  -      n      -      -       smtpd
-pickup         unix  n       -      n      60     1       pickup
-cleanup        unix  n       -      n      -      0       cleanup
-qmgr           unix  n       -      n      300    1       qmgr
-rewrite        unix  -       -      n      -      -       trivial-rewrite
-bounce         unix  -       -      n      -      0       bounce
-defer          unix  -       -      n      -      0       bounce
-trace          unix  -       -      n      -      0       bounce
-verify         unix  -       -      n      -      1       verify
-flush          unix  n       -      n      1000?  0       flush
-proxymap       unix  -       -      n      -      -       proxymap
-proxywrite     unix  -       -      n      -      1       proxymap
-smtp           unix  -       -      n      -      -       smtp
-relay          unix  -       -      n      -      -       smtp
-showq          unix  n       -      n      -      -       showq
-error          unix  -       -      n      -      -       error
-retry          unix  -       -      n      -      -       error
-discard        unix  -       -      n      -      -       discard
-anvil          unix  -       -      n      -      1       anvil
-scache         unix  -       -      n      -      1       scache
-postlog        unix-dgram n  -      n      -      1       postlogd
-EOF
-
-# postfix(1) reports its problems to syslog unless stderr is a terminal:
-# when a step fails, run it again under script(1) to capture the reason.
-postfix_cmd() {
-    timeout 60 postfix -c "$CONF" "$1" >>"$T/postfix-start.log" 2>&1 && return 0
-    timeout 60 script -qc "postfix -c $CONF $1" /dev/null >>"$T/postfix-start.log" 2>&1
-    return 1
-}
-postfix_cmd check || die "postfix check: $(tail -n 3 "$T/postfix-start.log" | tr '\n' ' ')"
-POSTFIX_STARTED=1
-postfix_cmd start || die "postfix start: $(tail -n 3 "$T/postfix-start.log" | tr '\n' ' ')"
-have_master_pid() { [ -n "$(master_pid)" ]; }
-wait_for 10 have_master_pid || die "Postfix master wrote no pid file"
-MASTER_PID=$(master_pid)
-wait_for 10 listening "$SMTP_PORT" || die "Postfix smtpd not listening on 127.0.0.1:$SMTP_PORT"
-ok "private Postfix started (master pid $MASTER_PID)"
+start_postfix "$SMTP_PORT"
 
 # ------------------------------------------------------------------ helpers
-# send NAME LOGIN FROM TO COUNT: one SMTP session; the result lines
-# (TAG RCPT-CODE DATA-CODE TEXT, tab-separated) land in $T/NAME.out
-send() {
-    local name=$1 login=$2 from=$3 to=$4 count=$5
-    if ! timeout 90 "$PY" "$SEND" --port "$SMTP_PORT" --login "$login" --from "$from" \
-            --to "$to" --count "$count" --tag "$name" >"$T/$name.out" 2>"$T/$name.err"; then
-        echo "# smtp_send $name: $(tr '\n' ' ' < "$T/$name.err")"
-        return 1
-    fi
-    sed "s/^/#   $name: /" "$T/$name.out"
-}
-# field TAG N: field N of the result line of message TAG
-field() { awk -F '\t' -v t="$1" -v n="$2" '$1 == t { print $n }' "$T/${1%-*}.out"; }
-# got TAG: what happened to message TAG, for failure messages
-got() { echo "got RCPT $(field "$1" 2) DATA $(field "$1" 3): $(field "$1" 4)"; }
-# accepted TAG: RCPT 2xx and DATA 250
-accepted() { [ "$(field "$1" 2)" = 250 ] && [ "$(field "$1" 3)" = 250 ]; }
 # deferred_at_rcpt TAG: RCPT 4xx, DATA never reached
 deferred_at_rcpt() { [[ $(field "$1" 2) == 4[0-9][0-9] ]] && [ "$(field "$1" 3)" = - ]; }
 # all_accepted TAG-PREFIX FIRST LAST
 all_accepted() {
     local i
     for ((i = $2; i <= $3; i++)); do accepted "$1-$i" || return 1; done
-}
-# text_has TAG WORD...: the reply text of TAG contains every WORD
-text_has() {
-    local text w
-    text=$(field "$1" 4); shift
-    for w in "$@"; do [[ $text == *"$w"* ]] || return 1; done
 }
 DELIVERED=()   # tags expected at the sink
 
@@ -405,22 +197,6 @@ if accepted d-1 && accepted d-2; then
 else
     fail "d: held@hold.example's 2 messages accepted by SMTP (d-1 $(got d-1); d-2 $(got d-2))"
 fi
-# queued RECIPIENT QUEUE: number of messages for RECIPIENT in Postfix queue QUEUE
-queued() {
-    postqueue -c "$CONF" -j 2>/dev/null | "$PY" -c '
-import json, sys
-rcpt, queue = sys.argv[1], sys.argv[2]
-n = 0
-for line in sys.stdin:
-    try:
-        m = json.loads(line)
-    except ValueError:
-        continue
-    if m.get("queue_name") == queue and any(
-            r.get("address") == rcpt for r in m.get("recipients", [])):
-        n += 1
-print(n)' "$1" "$2"
-}
 d2_held() { [ "$(queued rcpt+d-2@remote.example hold)" = 1 ]; }
 if wait_slowly 5 d2_held; then
     ok "d: the 2nd message (rcpt+d-2@remote.example) sits in Postfix's hold queue"
@@ -437,13 +213,6 @@ fi
 
 # ------------------------------------------------------------------ delivery
 # every accepted, not held message must reach smtp-sink; nothing else may
-sink_tags() {
-    local f
-    for f in "$T"/sink/msg.*; do
-        [ -f "$f" ] || continue
-        tr -d '\r' < "$f" | sed -n 's/^X-E2E-Tag: //p'
-    done | sort
-}
 EXPECTED=$(printf '%s\n' "${DELIVERED[@]}" | sort)
 all_delivered() { [ "$(ls "$T/sink" | wc -l)" -ge "${#DELIVERED[@]}" ]; }
 for ((i = 0; i < 10; i++)); do        # up to ~20 s, flushing the queue as we go
@@ -471,7 +240,4 @@ else
     fail "sendwarden-policyd died during the test"
 fi
 
-echo "# runtime $(( $(date +%s) - T0 )) s"
-[ "$FAILED" = 0 ] || show_logs
-summary
-[ "$FAILED" = 0 ]
+finish

@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """Send test messages over one SMTP session and report every reply.
 
-Used by postfix_limits.sh. Speaks plain SMTP to a test Postfix on loopback,
-optionally assumes an identity with XCLIENT LOGIN=... (the Postfix server must
-list us in smtpd_authorized_xclient_hosts), then sends COUNT messages, one
-recipient each, in the same session (RSET between them).
+Used by postfix_limits.sh and postfix_milter.sh. Speaks plain SMTP to a test
+Postfix on loopback, optionally plays another client with XCLIENT (LOGIN=...
+for an authenticated user, ADDR=... NAME=... for another client address; the
+Postfix server must list us in smtpd_authorized_xclient_hosts), then sends
+COUNT messages, one recipient each, in the same session (RSET between them).
+The functions are also imported by smtp_caps.py.
 
 For every message one tab-separated line goes to stdout:
 
@@ -32,8 +34,10 @@ def one_line(text):
     return " ".join(text.split())
 
 
-def build_message(sender, rcpt, tag):
+def build_message(sender, rcpt, tag, headers=()):
+    extra = "".join(f"{h}\r\n" for h in headers)
     return (
+        extra +
         f"From: <{sender}>\r\n"
         f"To: <{rcpt}>\r\n"
         f"Subject: sendwarden e2e {tag}\r\n"
@@ -47,11 +51,76 @@ def build_message(sender, rcpt, tag):
     )
 
 
+class SessionError(Exception):
+    """The session could not be set up (reported, exit status 2)."""
+
+
+def open_session(host, port, helo, timeout):
+    """Connects and says EHLO; raises SessionError unless both answer 2xx."""
+    try:
+        smtp = smtplib.SMTP(host, port, local_hostname=helo, timeout=timeout)
+    except (OSError, smtplib.SMTPException) as e:
+        raise SessionError(f"cannot connect to {host}:{port}: {e}") from e
+    try:
+        code, text = smtp.ehlo()
+    except (OSError, smtplib.SMTPException) as e:
+        smtp.close()
+        raise SessionError(f"EHLO: {type(e).__name__}: {e}") from e
+    if code != 250:
+        smtp.close()
+        raise SessionError(f"EHLO: {code} {one_line(text)}")
+    return smtp
+
+
+def xclient(smtp, login, attrs, helo):
+    """XCLIENT LOGIN=login plus attrs ("ADDR=... NAME=..."), then EHLO again.
+    Nothing when both are empty; raises SessionError on a refusal."""
+    words = ([f"LOGIN={login}"] if login else []) + (attrs.split() if attrs else [])
+    if not words:
+        return
+    if not smtp.has_extn("xclient"):
+        raise SessionError("server does not offer XCLIENT to us "
+                           "(smtpd_authorized_xclient_hosts?)")
+    # Postfix answers a successful XCLIENT with a new 220 greeting; the
+    # client must then say EHLO again.
+    code, text = smtp.docmd("XCLIENT", " ".join(words))
+    if code != 220:
+        raise SessionError(f"XCLIENT: {code} {one_line(text)}")
+    code, text = smtp.ehlo(helo)
+    if code != 250:
+        raise SessionError(f"EHLO after XCLIENT: {code} {one_line(text)}")
+
+
+def send_one(smtp, sender, rcpt, tag, headers=()):
+    """One message; returns the result line (without newline)."""
+    code, text = smtp.mail(sender)
+    if code != 250:
+        smtp.rset()
+        return f"{tag}\t-\t-\tMAIL {code} {one_line(text)}"
+    rcode, rtext = smtp.rcpt(rcpt)
+    if rcode // 100 != 2:
+        smtp.rset()
+        return f"{tag}\t{rcode}\t-\t{one_line(rtext)}"
+    try:
+        dcode, dtext = smtp.data(build_message(sender, rcpt, tag, headers))
+    except smtplib.SMTPDataError as e:
+        # refused at the DATA command itself (not after the content)
+        dcode, dtext = e.smtp_code, e.smtp_error
+        smtp.rset()
+    if dcode // 100 != 2:
+        smtp.rset()
+    return f"{tag}\t{rcode}\t{dcode}\t{one_line(dtext)}"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--login", help="XCLIENT LOGIN=... identity (SASL user)")
+    ap.add_argument("--xclient", help='more XCLIENT attributes, e.g. "ADDR=192.0.2.10 NAME=h.example"')
+    ap.add_argument("--helo", default="client.e2e.test", help="EHLO name")
+    ap.add_argument("--header", action="append", default=[],
+                    help='"Name: value" put on top of every message (repeatable)')
     ap.add_argument("--from", dest="sender", required=True)
     ap.add_argument("--to", dest="rcpt", required=True,
                     help='recipient; "{tag}" in it is replaced by the message tag')
@@ -65,55 +134,16 @@ def main():
         ap.error("--count must be at least 1")
 
     try:
-        smtp = smtplib.SMTP(args.host, args.port, local_hostname="client.e2e.test",
-                            timeout=args.timeout)
-    except (OSError, smtplib.SMTPException) as e:
-        print(f"smtp_send: cannot connect to {args.host}:{args.port}: {e}", file=sys.stderr)
+        smtp = open_session(args.host, args.port, args.helo, args.timeout)
+        xclient(smtp, args.login, args.xclient, args.helo)
+    except (SessionError, OSError, smtplib.SMTPException) as e:
+        print(f"smtp_send: {e}", file=sys.stderr)
         return 2
     try:
-        code, text = smtp.ehlo()
-        if code != 250:
-            print(f"smtp_send: EHLO: {code} {one_line(text)}", file=sys.stderr)
-            return 2
-        if args.login:
-            if not smtp.has_extn("xclient"):
-                print("smtp_send: server does not offer XCLIENT to us "
-                      "(smtpd_authorized_xclient_hosts?)", file=sys.stderr)
-                return 2
-            # Postfix answers a successful XCLIENT with a new 220 greeting;
-            # the client must then say EHLO again.
-            code, text = smtp.docmd("XCLIENT", f"LOGIN={args.login}")
-            if code != 220:
-                print(f"smtp_send: XCLIENT: {code} {one_line(text)}", file=sys.stderr)
-                return 2
-            code, text = smtp.ehlo()
-            if code != 250:
-                print(f"smtp_send: EHLO after XCLIENT: {code} {one_line(text)}",
-                      file=sys.stderr)
-                return 2
-
         for n in range(args.start, args.start + args.count):
             tag = f"{args.tag}-{n}"
-            rcpt = args.rcpt.replace("{tag}", tag)
-            code, text = smtp.mail(args.sender)
-            if code != 250:
-                print(f"{tag}\t-\t-\tMAIL {code} {one_line(text)}", flush=True)
-                smtp.rset()
-                continue
-            rcode, rtext = smtp.rcpt(rcpt)
-            if rcode // 100 != 2:
-                print(f"{tag}\t{rcode}\t-\t{one_line(rtext)}", flush=True)
-                smtp.rset()
-                continue
-            try:
-                dcode, dtext = smtp.data(build_message(args.sender, rcpt, tag))
-            except smtplib.SMTPDataError as e:
-                # refused at the DATA command itself (not after the content)
-                dcode, dtext = e.smtp_code, e.smtp_error
-                smtp.rset()
-            print(f"{tag}\t{rcode}\t{dcode}\t{one_line(dtext)}", flush=True)
-            if dcode // 100 != 2:
-                smtp.rset()
+            print(send_one(smtp, args.sender, args.rcpt.replace("{tag}", tag), tag, args.header),
+                  flush=True)
         try:
             smtp.quit()
         except (OSError, smtplib.SMTPException):
