@@ -189,8 +189,6 @@ reload() {
     wait_for 5 reloaded "$1"
 }
 one_line() { tr '\n' '|' < "$1" | cut -c 1-300; }
-# spf_result RESULT: stdin has our Authentication-Results with spf=RESULT for
-# x@spf.example (RFC 8601: a comment may follow the result)
 # sig_word FILE ALGORITHM: a verifier's word (pass, fail, unsupported) for the
 # signatures with a=ALGORITHM in its output FILE, one line each
 sig_word() { sed -n "s/^a=$2 [^ ]* [^ ]* \([a-z]*\).*/\1/p" "$1"; }
@@ -204,6 +202,8 @@ expect_words() {
         fail "$5: want rsa-sha256 $3, ed25519-sha256 $4 (got: $(one_line "$out"))"
     fi
 }
+# spf_result RESULT: stdin has our Authentication-Results with spf=RESULT for
+# x@spf.example (RFC 8601: a comment may follow the result)
 spf_result() { grep -Eq "^$AUTHSERV; spf=$1( \([^)]*\))? smtp\.mailfrom=x@spf\.example$"; }
 
 # ------------------------------------------------------------------ a. DKIM signing
