@@ -11,7 +11,6 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include <boost/program_options.hpp>
 
 #include <cerrno>
 #include <csignal>
@@ -22,65 +21,15 @@
 #include "core/config/config_file.hpp"
 #include "core/dkim/from_address.hpp"
 #include "core/log/msg.hpp"
+#include "core/util/daemon.hpp"
 #include "core/util/privileges.hpp"
 #include "milter/milter_callbacks.hpp"
 #include "milter/milter_signals.hpp"
 
-namespace po = boost::program_options;
 
 namespace {
 
 using namespace sw;
-
-struct Options {
-    std::string config_file;
-    bool foreground = false;
-};
-
-Options parse_args(int argc, char** argv) {
-    Options o;
-    po::options_description desc("usage: sendwarden-milter [-c FILE] [--foreground]");
-    desc.add_options()("help,h", "show this help")("version", "show the version")(
-        "config,c", po::value(&o.config_file)->default_value(SW_CONFIG_FILE), "configuration file")(
-        "foreground,f", po::bool_switch(&o.foreground), "stay in the foreground and log to stderr too");
-    po::variables_map vm;
-    try {
-        po::store(po::parse_command_line(argc, argv, desc), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::cerr << "sendwarden-milter: " << e.what() << "\n" << desc;
-        std::exit(EX_USAGE);
-    }
-    if (vm.count("help")) {
-        std::cout << desc;
-        std::exit(0);
-    }
-    if (vm.count("version")) {
-        std::cout << "sendwarden-milter " PACKAGE_VERSION "\n";
-        std::exit(0);
-    }
-    return o;
-}
-
-[[noreturn]] void report_and_exit(const std::vector<std::string>& errors) {
-    for (const auto& e : errors) msg_error("%s", e.c_str());
-    msg_error("configuration has %zu error(s); not starting", errors.size());
-    std::exit(EX_CONFIG);
-}
-
-void daemonize() {
-    pid_t pid = fork();
-    if (pid < 0) msg_fatal("fork: %s", std::strerror(errno));
-    if (pid > 0) _exit(0);
-    setsid();
-    int fd = open("/dev/null", O_RDWR);
-    if (fd >= 0) {
-        dup2(fd, 0);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        if (fd > 2) close(fd);
-    }
-}
 
 std::string host_name() {
     char buf[256] = {};
@@ -129,7 +78,7 @@ std::size_t signing_keys(const milter::MilterState& st) { return st.signing ? st
 }  // namespace
 
 int main(int argc, char** argv) {
-    Options opts = parse_args(argc, argv);
+    DaemonOptions opts = parse_daemon_args("sendwarden-milter", PACKAGE_VERSION, SW_CONFIG_FILE, argc, argv);
     // Before any thread exists (libunbound's, libmilter's), so that every thread inherits the mask:
     // SIGUSR1/SIGUSR2 go to the SignalThread only, SIGHUP/SIGTERM/SIGINT to
     // libmilter's signal thread only.
@@ -138,12 +87,12 @@ int main(int argc, char** argv) {
     dkim::init_mime_library();
 
     auto loaded = config::load_config(opts.config_file);
-    if (!loaded.config) report_and_exit(loaded.errors);
+    if (!loaded.config) exit_with_config_errors(loaded.errors);
     auto cfg = loaded.config;
     log::set_facility(cfg->global_syslog_facility);
     const std::string host = host_name();
     if (!valid_socket_spec(cfg->milter_socket))
-        report_and_exit({cfg->path + ": [milter] socket: '" + cfg->milter_socket +
+        exit_with_config_errors({cfg->path + ": [milter] socket: '" + cfg->milter_socket +
                          "' is not unix:PATH, inet:PORT@HOST or inet6:PORT@HOST"});
 
     bool is_root = geteuid() == 0;
@@ -152,7 +101,7 @@ int main(int argc, char** argv) {
         if (!is_root) msg_info("user = %s ignored: not started as root", cfg->milter_user.c_str());
         else {
             auto who = lookup_user(cfg->milter_user);
-            if (!who) report_and_exit({cfg->path + ": [milter] user: " + who.error()});
+            if (!who) exit_with_config_errors({cfg->path + ": [milter] user: " + who.error()});
             run_as = *who;
         }
     }
@@ -160,14 +109,14 @@ int main(int argc, char** argv) {
     int sock_gid = run_as ? static_cast<int>(run_as->gid) : -1;
     if (!cfg->milter_socket_group.empty()) {
         auto gid = lookup_group(cfg->milter_socket_group);
-        if (!gid) report_and_exit({cfg->path + ": [milter] socket_group: " + gid.error()});
+        if (!gid) exit_with_config_errors({cfg->path + ": [milter] socket_group: " + gid.error()});
         sock_gid = static_cast<int>(*gid);
     }
 
     // Everything checkable is checked before detaching, on the terminal.
     {
         auto first = milter::build_state(cfg, host);
-        if (!first.state) report_and_exit(first.errors);
+        if (!first.state) exit_with_config_errors(first.errors);
     }
     if (!opts.foreground) {
         daemonize();

@@ -6,7 +6,6 @@
 
 #include <utility>  // before Asio: Boost 1.74 awaitable.hpp uses std::exchange unincluded
 #include <boost/asio.hpp>
-#include <boost/program_options.hpp>
 
 #include <sys/stat.h>
 #include <fcntl.h>
@@ -24,66 +23,16 @@
 #include "core/log/msg.hpp"
 #include "core/store/counters_db.hpp"
 #include "core/store/data_db.hpp"
+#include "core/util/daemon.hpp"
 #include "core/util/privileges.hpp"
 #include "policyd/policy_decide.hpp"
 #include "policyd/policy_server.hpp"
 
-namespace po = boost::program_options;
 namespace asio = boost::asio;
 
 namespace {
 
 using namespace sw;
-
-struct Options {
-    std::string config_file;
-    bool foreground = false;
-};
-
-Options parse_args(int argc, char** argv) {
-    Options o;
-    po::options_description desc("usage: sendwarden-policyd [-c FILE] [--foreground]");
-    desc.add_options()("help,h", "show this help")("version", "show the version")(
-        "config,c", po::value(&o.config_file)->default_value(SW_CONFIG_FILE), "configuration file")(
-        "foreground,f", po::bool_switch(&o.foreground), "stay in the foreground and log to stderr too");
-    po::variables_map vm;
-    try {
-        po::store(po::parse_command_line(argc, argv, desc), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::cerr << "sendwarden-policyd: " << e.what() << "\n" << desc;
-        std::exit(EX_USAGE);
-    }
-    if (vm.count("help")) {
-        std::cout << desc;
-        std::exit(0);
-    }
-    if (vm.count("version")) {
-        std::cout << "sendwarden-policyd " PACKAGE_VERSION "\n";
-        std::exit(0);
-    }
-    return o;
-}
-
-void report_and_exit(const std::vector<std::string>& errors) {
-    for (const auto& e : errors) msg_error("%s", e.c_str());
-    msg_error("configuration has %zu error(s); not starting", errors.size());
-    std::exit(EX_CONFIG);
-}
-
-void daemonize() {
-    pid_t pid = fork();
-    if (pid < 0) msg_fatal("fork: %s", std::strerror(errno));
-    if (pid > 0) _exit(0);
-    setsid();
-    int fd = open("/dev/null", O_RDWR);
-    if (fd >= 0) {
-        dup2(fd, 0);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        if (fd > 2) close(fd);
-    }
-}
 
 // State created by root must stay usable by the user we become.
 void chown_state(const std::string& state_dir, const RunAs& who) {
@@ -111,15 +60,15 @@ void log_stats(const policyd::DecisionStats& s, std::size_t connections) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    Options opts = parse_args(argc, argv);
+    DaemonOptions opts = parse_daemon_args("sendwarden-policyd", PACKAGE_VERSION, SW_CONFIG_FILE, argc, argv);
     log::init("sendwarden-policyd", {.to_syslog = true, .to_stderr = true, .capture = {}});
 
     auto loaded = config::load_config(opts.config_file);
-    if (!loaded.config) report_and_exit(loaded.errors);
+    if (!loaded.config) exit_with_config_errors(loaded.errors);
     auto cfg = loaded.config;
     log::set_facility(cfg->global_syslog_facility);
     auto policy = config::load_policy(cfg->global_policy_dir, cfg->global_default_org);
-    if (!policy.policy) report_and_exit(policy.errors);
+    if (!policy.policy) exit_with_config_errors(policy.errors);
 
     // Who we become, and who owns the sockets.
     bool is_root = geteuid() == 0;
@@ -129,7 +78,7 @@ int main(int argc, char** argv) {
             msg_info("user = %s ignored: not started as root", cfg->policyd_user.c_str());
         } else {
             auto who = lookup_user(cfg->policyd_user);
-            if (!who) report_and_exit({cfg->path + ": [policyd] user: " + who.error()});
+            if (!who) exit_with_config_errors({cfg->path + ": [policyd] user: " + who.error()});
             run_as = *who;
         }
     }
@@ -137,7 +86,7 @@ int main(int argc, char** argv) {
     int sock_gid = run_as ? static_cast<int>(run_as->gid) : -1;
     if (!cfg->policyd_socket_group.empty()) {
         auto gid = lookup_group(cfg->policyd_socket_group);
-        if (!gid) report_and_exit({cfg->path + ": [policyd] socket_group: " + gid.error()});
+        if (!gid) exit_with_config_errors({cfg->path + ": [policyd] socket_group: " + gid.error()});
         sock_gid = static_cast<int>(*gid);
     }
 

@@ -247,16 +247,6 @@ TEST_CASE_METHOD(Fixture, "make_engine knows builtin and libspf2, nothing else")
     CHECK(other.error() == "unknown SPF engine 'pyspf' (builtin or libspf2)");
 }
 
-TEST_CASE("to_string gives the RFC 7208 result words") {
-    CHECK(to_string(Result::none) == "none");
-    CHECK(to_string(Result::neutral) == "neutral");
-    CHECK(to_string(Result::pass) == "pass");
-    CHECK(to_string(Result::fail) == "fail");
-    CHECK(to_string(Result::softfail) == "softfail");
-    CHECK(to_string(Result::temperror) == "temperror");
-    CHECK(to_string(Result::permerror) == "permerror");
-}
-
 // Checks per second with DNS answered from memory, i.e. libspf2's own cost
 // (hidden: `tests/core/spf/test-spf-libspf2 "[.perf]" -s`).
 TEST_CASE_METHOD(Fixture, "Libspf2Engine throughput", "[.perf]") {
