@@ -77,17 +77,24 @@ std::unique_ptr<UnboundResolver> resolver_for(const std::string& forwarder, Micr
 class BlackHole {
 public:
     BlackHole() {
-        udp_ = ::socket(AF_INET, SOCK_DGRAM, 0);
-        tcp_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        REQUIRE(::bind(udp_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-        REQUIRE(::getsockname(udp_, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-        REQUIRE(::bind(tcp_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-        REQUIRE(::listen(tcp_, 1) == 0);
-        port_ = ntohs(a.sin_port);
+        // The UDP port the kernel picks may be taken on TCP by another
+        // process (tests run in parallel): try again with a fresh one.
+        for (int attempt = 0; attempt < 50 && port_ == 0; ++attempt) {
+            if (udp_ >= 0) ::close(udp_);
+            if (tcp_ >= 0) ::close(tcp_);
+            udp_ = ::socket(AF_INET, SOCK_DGRAM, 0);
+            tcp_ = ::socket(AF_INET, SOCK_STREAM, 0);
+            sockaddr_in a{};
+            a.sin_family = AF_INET;
+            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            socklen_t len = sizeof a;
+            REQUIRE(::bind(udp_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+            REQUIRE(::getsockname(udp_, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+            if (::bind(tcp_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) continue;
+            REQUIRE(::listen(tcp_, 1) == 0);
+            port_ = ntohs(a.sin_port);
+        }
+        REQUIRE(port_ != 0);
     }
     ~BlackHole() {
         ::close(udp_);
