@@ -55,6 +55,8 @@ BUILD=${1:-}
 [ -n "$BUILD" ] && [ -d "$BUILD" ] || { echo "usage: $0 BUILDDIR" >&2; exit 2; }
 BUILD=$(cd "$BUILD" && pwd)
 SRC=$(cd "$(dirname "$0")" && pwd)
+# the master.cf service table shared with the end-to-end tests
+. "$SRC/../tests/e2e/postfix_services.sh"
 SWMILTER=$BUILD/src/milter/sendwarden-milter
 SWCLI=$BUILD/src/cli/sendwarden
 FLOOR=$BUILD/bench/dkim-floor
@@ -393,28 +395,7 @@ EOF
         printf '127.0.0.1:%s inet n - n - 150 smtpd -o syslog_name=postfix/%s -o smtpd_milters=%s\n' \
             "${PORT[$m]}" "$m" "${SPEC[$m]}"
     done
-    cat <<'EOF'
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-EOF
+    postfix_services
 } > "$W/pf/etc/master.cf"
 ML=$W/pf/maillog
 

@@ -22,6 +22,7 @@
 # Environment: E2E_KEEP=1 keeps the temporary directory for inspection.
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$E2E_DIR/postfix_services.sh"
 export PATH="$PATH:/usr/sbin:/sbin"
 export LC_ALL=C
 PY=/usr/bin/python3
@@ -289,30 +290,11 @@ append_dot_mydomain = no
 readme_directory = no
 EOF
     # every service runs unchrooted (chroot column "n")
-    cat > "$CONF/master.cf" <<EOF
-# service      type  private unpriv chroot wakeup maxproc command
-127.0.0.1:$1 inet n  -      n      -      -       smtpd
-pickup         unix  n       -      n      60     1       pickup
-cleanup        unix  n       -      n      -      0       cleanup
-qmgr           unix  n       -      n      300    1       qmgr
-rewrite        unix  -       -      n      -      -       trivial-rewrite
-bounce         unix  -       -      n      -      0       bounce
-defer          unix  -       -      n      -      0       bounce
-trace          unix  -       -      n      -      0       bounce
-verify         unix  -       -      n      -      1       verify
-flush          unix  n       -      n      1000?  0       flush
-proxymap       unix  -       -      n      -      -       proxymap
-proxywrite     unix  -       -      n      -      1       proxymap
-smtp           unix  -       -      n      -      -       smtp
-relay          unix  -       -      n      -      -       smtp
-showq          unix  n       -      n      -      -       showq
-error          unix  -       -      n      -      -       error
-retry          unix  -       -      n      -      -       error
-discard        unix  -       -      n      -      -       discard
-anvil          unix  -       -      n      -      1       anvil
-scache         unix  -       -      n      -      1       scache
-postlog        unix-dgram n  -      n      -      1       postlogd
-EOF
+    {
+        echo "# service      type  private unpriv chroot wakeup maxproc command"
+        echo "127.0.0.1:$1 inet n  -      n      -      -       smtpd"
+        postfix_services
+    } > "$CONF/master.cf"
 }
 
 # postfix(1) reports its problems to syslog unless stderr is a terminal:
