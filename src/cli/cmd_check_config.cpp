@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli/cli_context.hpp"
+#include "cli/cli_options.hpp"
 #include "core/config/config_file.hpp"
 #include "core/config/policy.hpp"
 #include "core/dkim/signing_table.hpp"
@@ -23,17 +24,7 @@ int cmd_check_config(const CliContext& ctx) {
     desc.add_options()("help,h", "show this help")("defaults", po::bool_switch(&defaults),
                                                    "print every setting with its default");
     po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(ctx.args).options(desc).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::cerr << "sendwarden check-config: " << e.what() << "\n" << desc;
-        return EX_USAGE;
-    }
-    if (vm.count("help")) {
-        std::cout << desc;
-        return 0;
-    }
+    if (auto done = parse_command_options(ctx.args, desc, "check-config", vm)) return *done;
     if (defaults) {
         std::string section;
         for (const auto& s : config::all_settings()) {

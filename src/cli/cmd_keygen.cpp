@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli/cli_context.hpp"
+#include "cli/cli_options.hpp"
 #include "core/config/config_file.hpp"
 #include "core/dkim/dkim_record.hpp"
 #include "core/dkim/key_rotation.hpp"
@@ -26,17 +27,7 @@ int cmd_keygen(const CliContext& ctx) {
         "algorithm", po::value(&algorithm), "rsa-2048 (default), rsa-4096 or ed25519")(
         "dir", po::value(&dir), "where to write SELECTOR.private (default: [milter] key_dir/DOMAIN)");
     po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(ctx.args).options(desc).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::cerr << "sendwarden keygen: " << e.what() << "\n" << desc;
-        return EX_USAGE;
-    }
-    if (vm.count("help")) {
-        std::cout << desc;
-        return 0;
-    }
+    if (auto done = parse_command_options(ctx.args, desc, "keygen", vm)) return *done;
     domain = to_lower(domain);
     if (domain.empty() || selector.empty()) {
         std::cerr << "sendwarden keygen: --domain and --selector are required\n" << desc;

@@ -10,10 +10,10 @@
 #include <iostream>
 
 #include "cli/cli_context.hpp"
+#include "cli/cli_options.hpp"
 #include "core/config/config_file.hpp"
 #include "core/dkim/key_rotation.hpp"
 #include "core/dns/resolver_factory.hpp"
-#include "core/util/secure_file.hpp"
 
 namespace po = boost::program_options;
 
@@ -34,17 +34,7 @@ int keys_status_cmd(const CliContext& ctx, const std::vector<std::string>& args)
                                                    "also check each key's published record")(
         "json", po::bool_switch(&json), "one JSON object per key");
     po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(args).options(desc).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::cerr << "sendwarden keys status: " << e.what() << "\n" << desc;
-        return EX_USAGE;
-    }
-    if (vm.count("help")) {
-        std::cout << desc;
-        return 0;
-    }
+    if (auto done = parse_command_options(args, desc, "keys status", vm)) return *done;
     auto cfg = load_or_report(ctx.config_file);
     if (!cfg) return EX_CONFIG;
     auto load = dkim::load_signing_table(cfg->global_policy_dir, false);
@@ -70,14 +60,10 @@ int keys_status_cmd(const CliContext& ctx, const std::vector<std::string>& args)
     for (const auto& s : statuses) {
         const auto& k = *s.key;
         std::string dns_text;
-        if (resolver && s.readable) {
-            auto bytes = read_secret_file(k.keyfile);
-            auto info = bytes ? dkim::inspect_private_key(*bytes) : Result<dkim::KeyInfo>(fail(bytes.error()));
-            if (info) {
-                auto p = dkim::check_published(k, *info, *resolver);
-                dns_text = p.matches ? "published" : p.detail;
-                if (!p.matches && k.active) all_ok = false;
-            }
+        if (resolver && s.info) {
+            auto p = dkim::check_published(k, *s.info, *resolver);
+            dns_text = p.matches ? "published" : p.detail;
+            if (!p.matches && k.active) all_ok = false;
         }
         if (!s.readable) all_ok = false;
         std::string age = s.age_days ? std::to_string(*s.age_days) + "d" : "?";
@@ -108,17 +94,7 @@ int keys_activate_cmd(const CliContext& ctx, const std::vector<std::string>& arg
         "selector", po::value(&selector), "the selector to make active")(
         "force", po::bool_switch(&force), "switch even if DNS does not serve the matching record");
     po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(args).options(desc).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::cerr << "sendwarden keys activate: " << e.what() << "\n" << desc;
-        return EX_USAGE;
-    }
-    if (vm.count("help")) {
-        std::cout << desc;
-        return 0;
-    }
+    if (auto done = parse_command_options(args, desc, "keys activate", vm)) return *done;
     if (domain.empty() || selector.empty()) {
         std::cerr << "sendwarden keys activate: --domain and --selector are required\n" << desc;
         return EX_USAGE;

@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "cli/cli_context.hpp"
+#include "cli/cli_options.hpp"
 #include "core/config/config_file.hpp"
 #include "core/config/policy.hpp"
 #include "core/limits/limit_status.hpp"
@@ -41,18 +42,7 @@ int cmd_limits_status(const CliContext& ctx) {
         std::cerr << "sendwarden limits: expected 'status'\n" << desc;
         return EX_USAGE;
     }
-    try {
-        std::vector<std::string> rest(ctx.args.begin() + 1, ctx.args.end());
-        po::store(po::command_line_parser(rest).options(desc).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::cerr << "sendwarden limits status: " << e.what() << "\n" << desc;
-        return EX_USAGE;
-    }
-    if (vm.count("help")) {
-        std::cout << desc;
-        return 0;
-    }
+    if (auto done = parse_command_options(std::vector<std::string>(ctx.args.begin() + 1, ctx.args.end()), desc, "limits status", vm)) return *done;
     if (static_cast<int>(!user.empty()) + static_cast<int>(!org.empty()) + static_cast<int>(!client.empty()) != 1) {
         std::cerr << "sendwarden limits status: give exactly one of --user, --org, --client\n" << desc;
         return EX_USAGE;

@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "cli/cli_context.hpp"
+#include "cli/cli_options.hpp"
 #include "core/config/config_file.hpp"
 #include "core/dns/resolver_factory.hpp"
 #include "core/spf/engine_factory.hpp"
@@ -35,18 +36,7 @@ int cmd_spf(const CliContext& ctx) {
         return EX_USAGE;
     }
     po::variables_map vm;
-    try {
-        std::vector<std::string> rest(ctx.args.begin() + 1, ctx.args.end());
-        po::store(po::command_line_parser(rest).options(desc).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::cerr << "sendwarden spf check: " << e.what() << "\n" << desc;
-        return EX_USAGE;
-    }
-    if (vm.count("help")) {
-        std::cout << desc;
-        return 0;
-    }
+    if (auto done = parse_command_options(std::vector<std::string>(ctx.args.begin() + 1, ctx.args.end()), desc, "spf check", vm)) return *done;
     if (!vm.count("ip") || !vm.count("mail-from")) {
         std::cerr << "sendwarden spf check: --ip and --mail-from are required\n" << desc;
         return EX_USAGE;

@@ -52,7 +52,7 @@ bool valid_socket_spec(const std::string& spec) {
             auto rest = spec.substr(std::strlen(p));
             auto at = rest.find('@');
             std::string port = rest.substr(0, at);
-            return !port.empty() && port.find_first_not_of("0123456789") == std::string::npos &&
+            return !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos &&
                    std::stoul(port) > 0 && std::stoul(port) < 65536;
         }
     return false;

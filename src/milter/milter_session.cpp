@@ -122,23 +122,27 @@ Answer MilterSession::check_spf(Message& m) {
 
     SpfAction action = SpfAction::Tag;
     std::string rcode, xcode, text;
-    const std::string who = v.identity == "helo" ? "helo " + helo_ : "domain of " + (m.mail_from.empty() ? "postmaster@" + helo_ : m.mail_from);
+    // Only refusals need the words (pass, none, ... are the common case).
+    auto who = [&] {
+        return v.identity == "helo" ? "helo " + helo_
+                                    : "domain of " + (m.mail_from.empty() ? "postmaster@" + helo_ : m.mail_from);
+    };
     switch (v.result) {
     case spf::Result::fail:
         action = state_->fail_action;
         xcode = action == SpfAction::Reject ? "5.7.23" : "4.7.23";
         text = !v.explanation.empty() ? "SPF fail: " + v.explanation
-                                      : "SPF fail: " + who + " does not designate " + client_addr_ + " as permitted sender";
+                                      : "SPF fail: " + who() + " does not designate " + client_addr_ + " as permitted sender";
         break;
     case spf::Result::permerror:
         action = state_->permerror_action;
         xcode = action == SpfAction::Reject ? "5.7.24" : "4.7.24";
-        text = "SPF permerror: the SPF record of " + who + " is broken" + (v.problem.empty() ? "" : ": " + v.problem);
+        text = "SPF permerror: the SPF record of " + who() + " is broken" + (v.problem.empty() ? "" : ": " + v.problem);
         break;
     case spf::Result::temperror:
         action = state_->temperror_action;
         xcode = "4.7.24";
-        text = "SPF temperror: could not check the " + who + "; try again later";
+        text = "SPF temperror: could not check the " + who() + "; try again later";
         break;
     default: break;
     }

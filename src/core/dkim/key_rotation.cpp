@@ -93,6 +93,7 @@ std::vector<KeyStatus> keys_status(const SigningTable& table, std::time_t now) {
             s.problem = key.keyfile + ": is an " + std::string(key_type(info->algorithm)) + " key";
         } else {
             s.readable = true;
+            s.info = std::move(*info);
         }
         s.signs = s.readable && key.active;
         out.push_back(std::move(s));

@@ -36,6 +36,7 @@ Result<NewKey> write_new_key(const std::string& dir, const std::string& selector
 struct KeyStatus {
     const SigningKey* key = nullptr;
     bool readable = false;
+    std::optional<KeyInfo> info;      // when readable: what the key is
     std::string problem;              // why the key cannot be used
     std::optional<long> age_days;     // from the key file's modification time
     bool signs = false;               // active and usable
