@@ -274,6 +274,7 @@ socket_mode = 0660
 socket_group = postfix
 internal_hosts = 127.0.0.0/8
 max_sessions_per_client = 0
+threads = ${SW_MILTER_THREADS:-0}
 EOF
     ${SW_MILTER_PREFIX:-} "$SWMILTER" -c "$d/sendwarden.conf" --foreground >>"$W/$m.log" 2>&1 &
     pid=$!

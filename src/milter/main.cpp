@@ -1,9 +1,9 @@
 // sendwarden-milter: wiring only. Reads the config, checks the signing table
 // and keys, opens the milter socket as root, drops privileges, loads the
 // keys again as the user it runs as (so a reload, which runs as that user,
-// sees what start-up saw), then hands over to smfi_main(). SIGUSR1 reloads
-// config, signing table and keys (a bad file keeps the old snapshot);
-// SIGTERM/SIGINT/SIGHUP stop (libmilter's own signal handling).
+// sees what start-up saw), then serves (MilterServer). SIGUSR1 or SIGHUP
+// reloads config, signing table and keys (a bad file keeps the old
+// snapshot); SIGTERM/SIGINT stop after the messages in progress (5 s at most).
 #include "config.h"
 
 #include <fcntl.h>
@@ -23,7 +23,7 @@
 #include "core/log/msg.hpp"
 #include "core/util/daemon.hpp"
 #include "core/util/privileges.hpp"
-#include "milter/milter_callbacks.hpp"
+#include "milter/milter_server.hpp"
 #include "milter/milter_signals.hpp"
 
 
@@ -35,27 +35,6 @@ std::string host_name() {
     char buf[256] = {};
     if (gethostname(buf, sizeof buf - 1) != 0 || !buf[0]) return "localhost";
     return buf;
-}
-
-// "unix:/path" or "local:/path" -> "/path"; "" for inet sockets.
-std::string unix_path(const std::string& spec) {
-    for (const char* p : {"unix:", "local:"})
-        if (spec.rfind(p, 0) == 0) return spec.substr(std::strlen(p));
-    if (!spec.empty() && spec[0] == '/') return spec;
-    return {};
-}
-
-bool valid_socket_spec(const std::string& spec) {
-    if (!unix_path(spec).empty()) return unix_path(spec)[0] == '/';
-    for (const char* p : {"inet:", "inet6:"})
-        if (spec.rfind(p, 0) == 0) {
-            auto rest = spec.substr(std::strlen(p));
-            auto at = rest.find('@');
-            std::string port = rest.substr(0, at);
-            return !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos &&
-                   std::stoul(port) > 0 && std::stoul(port) < 65536;
-        }
-    return false;
 }
 
 void log_stats(milter::MilterRuntime& rt) {
@@ -79,9 +58,8 @@ std::size_t signing_keys(const milter::MilterState& st) { return st.signing ? st
 
 int main(int argc, char** argv) {
     DaemonOptions opts = parse_daemon_args("sendwarden-milter", PACKAGE_VERSION, SW_CONFIG_FILE, argc, argv);
-    // Before any thread exists (libunbound's, libmilter's), so that every thread inherits the mask:
-    // SIGUSR1/SIGUSR2 go to the SignalThread only, SIGHUP/SIGTERM/SIGINT to
-    // libmilter's signal thread only.
+    // Before any thread exists (libunbound's, ours), so that every thread
+    // inherits the mask and the signals reach the SignalThread only.
     milter::block_our_signals();
     log::init("sendwarden-milter", {.to_syslog = true, .to_stderr = true, .capture = {}});
     dkim::init_mime_library();
@@ -91,9 +69,8 @@ int main(int argc, char** argv) {
     auto cfg = loaded.config;
     log::set_facility(cfg->global_syslog_facility);
     const std::string host = host_name();
-    if (!valid_socket_spec(cfg->milter_socket))
-        exit_with_config_errors({cfg->path + ": [milter] socket: '" + cfg->milter_socket +
-                         "' is not unix:PATH, inet:PORT@HOST or inet6:PORT@HOST"});
+    auto socket = milter::parse_milter_socket(cfg->milter_socket);
+    if (!socket) exit_with_config_errors({cfg->path + ": [milter] socket: " + socket.error()});
 
     bool is_root = geteuid() == 0;
     std::optional<RunAs> run_as;
@@ -124,32 +101,13 @@ int main(int argc, char** argv) {
     }
     std::signal(SIGPIPE, SIG_IGN);
 
-    const std::string path = unix_path(cfg->milter_socket);
-    if (!path.empty()) {
-        auto dir = std::filesystem::path(path).parent_path();
-        std::error_code ec;
-        if (!std::filesystem::exists(dir, ec)) {
-            std::filesystem::create_directories(dir, ec);
-            if (ec) msg_fatal("cannot create socket directory %s: %s", dir.c_str(), ec.message().c_str());
-            if (run_as && chown(dir.c_str(), run_as->uid, run_as->gid) != 0)
-                msg_fatal("cannot chown socket directory %s: %s", dir.c_str(), std::strerror(errno));
-            chmod(dir.c_str(), 0755);
-        }
-    }
-    smfiDesc desc = milter::milter_description();
-    if (smfi_setconn(const_cast<char*>(cfg->milter_socket.c_str())) != MI_SUCCESS)
-        msg_fatal("smfi_setconn %s failed", cfg->milter_socket.c_str());
-    if (smfi_register(desc) != MI_SUCCESS) msg_fatal("smfi_register failed (libmilter version mismatch?)");
-    smfi_setbacklog(256);
-    if (smfi_opensocket(true) != MI_SUCCESS)
-        msg_fatal("cannot open the milter socket %s (in use, or no permission?)", cfg->milter_socket.c_str());
-    if (!path.empty()) {
-        if (chmod(path.c_str(), static_cast<mode_t>(cfg->milter_socket_mode)) != 0)
-            msg_fatal("chmod %s: %s", path.c_str(), std::strerror(errno));
-        if ((sock_uid >= 0 || sock_gid >= 0) && chown(path.c_str(), static_cast<uid_t>(sock_uid),
-                                                      static_cast<gid_t>(sock_gid)) != 0)
-            msg_fatal("chown %s: %s", path.c_str(), std::strerror(errno));
-    }
+    constexpr std::uint64_t kMaxThreads = 1024;
+    auto threads = static_cast<unsigned>(std::min(cfg->milter_threads, kMaxThreads));
+    auto lookup_threads = static_cast<unsigned>(std::min(cfg->milter_lookup_threads, kMaxThreads));
+    milter::MilterServer server(threads, lookup_threads);
+    if (auto r = server.listen(*socket, static_cast<unsigned>(cfg->milter_socket_mode), sock_uid, sock_gid); !r)
+        msg_fatal("cannot open the milter socket %s", r.error().c_str());
+    const std::string path = socket->unix_socket ? socket->path : std::string();
     if (run_as) {
         if (auto r = drop_privileges(*run_as); !r) msg_fatal("cannot drop privileges: %s", r.error().c_str());
         msg_info("running as %s (uid %u)", cfg->milter_user.c_str(), run_as->uid);
@@ -169,7 +127,6 @@ int main(int argc, char** argv) {
     auto lib = dkim::DkimLib::create();
     if (!lib) msg_fatal("%s", lib.error().c_str());
     milter::MilterRuntime runtime(std::move(*lib), built.state);
-    milter::install_runtime(&runtime);
 
     const std::string config_file = opts.config_file;
     milter::SignalThread signals(
@@ -194,12 +151,12 @@ int main(int argc, char** argv) {
             runtime.replace_state(state.state);
             msg_info("reload: %zu signing keys in force", signing_keys(*state.state));
         },
-        [&runtime] { log_stats(runtime); }, std::chrono::minutes(10));
+        [&server] { server.stop(); }, [&runtime] { log_stats(runtime); }, std::chrono::minutes(10));
 
     msg_info("ready: %s, %zu signing keys, spf engine %s", cfg->milter_socket.c_str(), signing_keys(*built.state),
              cfg->milter_spf_engine.c_str());
-    int rc = smfi_main();
+    server.run(runtime);
     log_stats(runtime);
     msg_info("stopped");
-    return rc == MI_SUCCESS ? 0 : 1;
+    return 0;
 }

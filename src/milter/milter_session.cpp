@@ -108,6 +108,10 @@ Answer MilterSession::mail_from(std::string_view address, std::string_view auth_
     return check_spf(m);
 }
 
+bool MilterSession::mail_may_block(std::string_view auth_authen) const {
+    return state_->spf && !dkim::classify(auth_authen, client_addr_, state_->internal_hosts).outbound;
+}
+
 Answer MilterSession::check_spf(Message& m) {
     if (!state_->spf) return {};
     spf::Request req;

@@ -1,5 +1,5 @@
 // MilterSession: one SMTP session seen by the milter, from connect to close,
-// as plain C++ (no SMFICTX here: milter_callbacks.cpp translates). Each step
+// as plain C++ (the milter protocol is milter_conversation.cpp's). Each step
 // decides and returns what to answer; the message in progress lives in an
 // optional reset at end-of-message and abort. Holds its session-cap slots,
 // so destroying the session (at close, whatever the cause) releases them.
@@ -50,6 +50,11 @@ public:
     void body(const unsigned char* data, std::size_t len);
     EomResult end_of_message(std::string_view queue_id);
     void abort() { message_.reset(); }
+
+    // mail_from() with this {auth_authen} would check SPF (DNS lookups).
+    bool mail_may_block(std::string_view auth_authen) const;
+    // A message is in progress (between MAIL FROM and end of message or abort).
+    bool in_message() const noexcept { return message_.has_value(); }
 
     // The answer when something failed inside (the on_error setting).
     Answer on_error() const;

@@ -14,6 +14,9 @@ sigset_t our_signals() {
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
     sigaddset(&set, SIGUSR2);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
     return set;
 }
 
@@ -21,15 +24,16 @@ sigset_t our_signals() {
 
 void block_our_signals() {
     sigset_t set = our_signals();
-    for (int sig : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&set, sig);  // libmilter's
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-SignalThread::SignalThread(std::function<void()> on_reload, std::function<void()> on_stats,
-                           std::chrono::seconds stats_every)
-    : on_reload_(std::move(on_reload)), on_stats_(std::move(on_stats)), every_(stats_every) {
-    sigset_t set = our_signals();
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+SignalThread::SignalThread(std::function<void()> on_reload, std::function<void()> on_stop,
+                           std::function<void()> on_stats, std::chrono::seconds stats_every)
+    : on_reload_(std::move(on_reload)),
+      on_stop_(std::move(on_stop)),
+      on_stats_(std::move(on_stats)),
+      every_(stats_every) {
+    block_our_signals();
     thread_ = std::thread([this] { run(); });
 }
 
@@ -54,7 +58,8 @@ void SignalThread::run() {
         timespec ts{static_cast<time_t>(secs.count()),
                     static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(left - secs).count())};
         int sig = sigtimedwait(&set, nullptr, &ts);
-        if (sig == SIGUSR1) on_reload_();
+        if (sig == SIGUSR1 || sig == SIGHUP) on_reload_();
+        else if (sig == SIGTERM || sig == SIGINT) on_stop_();
         else if (sig == SIGUSR2) return;
         // EAGAIN (timeout) and EINTR loop round
     }

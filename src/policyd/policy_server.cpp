@@ -14,6 +14,7 @@
 
 #include "core/log/msg.hpp"
 #include "core/util/strings.hpp"
+#include "core/util/unix_socket_path.hpp"
 
 namespace asio = boost::asio;
 using asio::generic::stream_protocol;
@@ -274,30 +275,14 @@ Result<void> PolicyServer::listen(const std::vector<std::string>& specs, unsigne
         l->spec = *spec;
         boost::system::error_code ec;
         if (spec->unix_socket) {
-            // The socket directory (e.g. /run/sendwarden) may not exist yet.
-            auto parent = std::filesystem::path(spec->path).parent_path();
-            std::error_code fs_ec;
-            if (!std::filesystem::exists(parent, fs_ec)) {
-                std::filesystem::create_directories(parent, fs_ec);
-                if (fs_ec) return fail(text + ": cannot create " + parent.string() + ": " + fs_ec.message());
-                if (chmod(parent.c_str(), 0755) != 0 ||
-                    (uid >= 0 && chown(parent.c_str(), static_cast<uid_t>(uid), static_cast<gid_t>(gid)) != 0))
-                    msg_warn("%s: cannot set mode or owner of %s: %s", text.c_str(), parent.c_str(), std::strerror(errno));
-            }
-            struct stat st{};
-            if (lstat(spec->path.c_str(), &st) == 0) {
-                if (!S_ISSOCK(st.st_mode)) return fail(text + ": exists and is not a socket");
-                unlink(spec->path.c_str());  // stale socket of an earlier run
-            }
+            if (auto r = prepare_unix_socket_path(text, spec->path, uid, gid); !r) return fail(r.error());
             auto acc = std::make_unique<asio::local::stream_protocol::acceptor>(io_);
             asio::local::stream_protocol::endpoint ep(spec->path);
             acc->open(ep.protocol(), ec);
             if (!ec) acc->bind(ep, ec);
             if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
             if (ec) return fail(text + ": " + ec.message());
-            if (chmod(spec->path.c_str(), mode) != 0) return fail(text + ": chmod: " + std::strerror(errno));
-            if ((uid >= 0 || gid >= 0) && chown(spec->path.c_str(), static_cast<uid_t>(uid), static_cast<gid_t>(gid)) != 0)
-                return fail(text + ": chown: " + std::strerror(errno));
+            if (auto r = set_unix_socket_access(text, spec->path, mode, uid, gid); !r) return fail(r.error());
             l->unix_acceptor = std::move(acc);
         } else {
             asio::ip::tcp::resolver resolver(io_);

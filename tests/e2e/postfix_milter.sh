@@ -26,7 +26,7 @@
 #      spf_fail_action to tag (SIGUSR1) tagged instead;
 #   d. max_sessions_per_client = 2: a 3rd concurrent session is refused with
 #      a temporary error, and once one of the two QUITs a new one is served;
-#   e. SIGUSR1 picks up a new signing-table line; a broken table keeps the old
+#   e. SIGHUP picks up a new signing-table line; a broken table keeps the old
 #      one and logs where it is broken;
 #   f. a private key of mode 0644 keeps the milter from starting, naming the
 #      file and the fix.
@@ -180,11 +180,11 @@ verify_py() { "$PY" "$DKIM_PY" verify "$T/zone" "$T/$1" >"$T/$1.py" 2>&1; }
 verify_pl() { perl "$DKIM_PL" "$T/zone" "$T/$1" >"$T/$1.pl" 2>&1; }
 # logged SECONDS PATTERN: the milter log gets a line matching PATTERN (ERE)
 logged() { wait_for "$1" grep -Eq -- "$2" "$T/milter.log"; }
-# reload PATTERN: SIGUSR1, then wait for the first new log line matching PATTERN
+# reload PATTERN [SIGNAL]: SIGNAL (USR1), then wait for the first new log line matching PATTERN
 reload() {
     local before
     before=$(wc -l < "$T/milter.log")
-    kill -USR1 "$MILTER_PID"
+    kill -"${2:-USR1}" "$MILTER_PID"
     reloaded() { tail -n "+$((before + 1))" "$T/milter.log" | grep -Eq -- "$1"; }
     wait_for 5 reloaded "$1"
 }
@@ -337,10 +337,10 @@ fi
 # ------------------------------------------------------------------ e. reload of the signing table
 printf '# signing table of the e2e test\n%s\n%s\n' "$ACME_LINES" \
     "$(signing_line beta.example e2eb ed25519-sha256)" > "$T/policy/signing"
-if reload 'reload: 3 signing keys in force'; then
-    ok "e: SIGUSR1: the milter loaded the new line (3 signing keys in force)"
+if reload 'reload: 3 signing keys in force' HUP; then
+    ok "e: SIGHUP: the milter loaded the new line (3 signing keys in force)"
 else
-    fail "e: SIGUSR1: the milter logged 'reload: 3 signing keys in force'"
+    fail "e: SIGHUP: the milter logged 'reload: 3 signing keys in force'"
 fi
 send e carol@beta.example carol@beta.example "$RCPT" 1 || die "SMTP session e failed"
 if accepted e-1 && delivered e-1 && [ "$(fields e-1 DKIM-Signature | grep -c 'd=beta\.example;')" = 1 ] \

@@ -1,0 +1,94 @@
+// MilterServer: the event loop of sendwarden-milter (Boost.Asio). Accepts
+// the MTA's connections on one unix or TCP socket and runs each through a
+// MilterConversation: read what has arrived, handle every complete frame,
+// send all replies with one write, read again. Several event-loop threads
+// (one per CPU by default) serve the connections, one connection's steps
+// always in order (a strand each); an SPF check at MAIL FROM, which waits on
+// DNS, runs on a separate pool of lookup threads so that it never holds up
+// signing on the others.
+//
+// We speak the milter protocol ourselves rather than through libmilter:
+// Debian's libmilter hands every command of every connection from its
+// polling thread to a worker thread and back, which cost more CPU per
+// message than the whole DKIM signature (bench/milter-bench.sh measures its
+// null milter beside us).
+#pragma once
+
+#include <utility>  // before Asio: Boost 1.74 awaitable.hpp uses std::exchange unincluded
+#include <boost/asio.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "core/util/result.hpp"
+#include "milter/milter_runtime.hpp"
+
+namespace sw::milter {
+
+struct MilterSocket {
+    std::string text;       // as configured
+    bool unix_socket = true;
+    std::string path;       // unix:PATH (also local:PATH)
+    std::string host;       // inet:PORT@HOST, inet6:PORT@HOST (no HOST: every address)
+    std::uint16_t port = 0;
+    bool v6 = false;
+};
+
+// unix:PATH | local:PATH | inet:PORT[@HOST] | inet6:PORT[@HOST]; HOST is
+// a numeric address or localhost.
+Result<MilterSocket> parse_milter_socket(const std::string& text);
+
+class MilterConnection;
+
+class MilterServer {
+public:
+    // io_threads event-loop threads (0: one per CPU), lookup_threads for SPF.
+    MilterServer(unsigned io_threads, unsigned lookup_threads);
+    ~MilterServer();
+    MilterServer(const MilterServer&) = delete;
+    MilterServer& operator=(const MilterServer&) = delete;
+
+    // Binds (before privileges are dropped); a unix socket gets `mode` and
+    // uid/gid (>= 0) as owner.
+    Result<void> listen(const MilterSocket& socket, unsigned mode, int uid, int gid);
+
+    // Serves until stop(): the calling thread is one of the event-loop threads.
+    void run(MilterRuntime& runtime);
+
+    // From any thread (the signal thread): stops accepting, lets each
+    // connection finish the message in progress (at most `grace`), closes
+    // them, and makes run() return. Removes the unix socket file.
+    void stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
+
+    std::size_t connections() const;
+
+private:
+    friend class MilterConnection;
+    void accept_next();
+    void on_accepted(boost::asio::generic::stream_protocol::socket sock);
+    void forget(MilterConnection* c);
+    void close_all(bool only_between_messages);
+
+    // Declared before io_ so that they outlive it: the connections that
+    // io_'s destructor releases still call forget().
+    MilterRuntime* runtime_ = nullptr;
+    unsigned io_threads_;
+    mutable std::mutex mu_;
+    std::unordered_map<MilterConnection*, std::weak_ptr<MilterConnection>> conns_;
+    std::atomic<bool> stopping_{false}, destroying_{false};
+    std::uint64_t next_id_ = 1;
+    std::uint64_t accept_errors_ = 0;
+    std::chrono::steady_clock::time_point last_error_log_{};
+    MilterSocket socket_;
+    boost::asio::io_context io_;
+    boost::asio::thread_pool lookups_;
+    std::unique_ptr<boost::asio::local::stream_protocol::acceptor> unix_acceptor_;
+    std::unique_ptr<boost::asio::ip::tcp::acceptor> tcp_acceptor_;
+    boost::asio::steady_timer retry_timer_, grace_timer_;
+};
+
+}  // namespace sw::milter
