@@ -173,18 +173,18 @@ void MilterSession::header(std::string_view name, std::string_view value) {
 void MilterSession::start_signing(Message& m, std::string_view queue_id) {
     m.plan = dkim::plan_signing(dkim::author_of(m.from_values), *state_->signing);
     if (m.plan.keys.empty()) return;
-    auto signer = dkim::MessageSigner::start(runtime_.dkim(), queue_id, m.plan.keys);
+    auto signer = dkim::start_signer(state_->dkim_engine, &runtime_.dkim(), queue_id, m.plan.keys, std::time(nullptr));
     if (!signer) {
         m.error = signer.error();
         return;
     }
     for (const auto& [name, value] : m.headers) {
-        if (auto ok = signer->header(name, value); !ok) {
+        if (auto ok = (*signer)->header(name, value); !ok) {
             m.error = ok.error();
             return;
         }
     }
-    if (auto ok = signer->end_of_headers(); !ok) {
+    if (auto ok = (*signer)->end_of_headers(); !ok) {
         m.error = ok.error();
         return;
     }

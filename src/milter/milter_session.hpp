@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/dkim/message_signer.hpp"
+#include "core/dkim/signer.hpp"
 #include "core/dkim/sign_plan.hpp"
 #include "core/limits/session_caps.hpp"
 #include "core/spf/spf.hpp"
@@ -70,7 +70,7 @@ private:
         std::vector<std::string> from_values;
         std::vector<int> forged_ar;  // occurrences of Authentication-Results with our authserv-id
         int ar_seen = 0;
-        std::optional<dkim::MessageSigner> signer;
+        std::unique_ptr<dkim::Signer> signer;
         dkim::SignPlan plan;
         std::string error;  // first failure; acted on at end of message
     };

@@ -36,6 +36,8 @@ StateLoad build_state(std::shared_ptr<const config::Config> cfg, const std::stri
     if (cfg->milter_on_error != "tempfail" && cfg->milter_on_error != "accept")
         err("[milter] on_error: '" + cfg->milter_on_error + "' is not tempfail or accept");
     state->accept_on_error = cfg->milter_on_error == "accept";
+    if (auto engine = dkim::parse_signer_engine(cfg->milter_dkim_engine)) state->dkim_engine = *engine;
+    else err("[milter] dkim_engine: '" + cfg->milter_dkim_engine + "' is not builtin or libopendkim");
     state->session_limits = {cfg->milter_max_sessions, cfg->milter_max_sessions_per_client,
                              cfg->milter_max_sessions_per_user};
     state->receiver = host_name;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/config/config.hpp"
+#include "core/dkim/signer.hpp"
 #include "core/dkim/signing_table.hpp"
 #include "core/dns/resolver.hpp"
 #include "core/limits/session_caps.hpp"
@@ -23,6 +24,7 @@ enum class SpfAction { Reject, Tempfail, Tag };
 struct MilterState {
     std::shared_ptr<const config::Config> config;
     std::shared_ptr<const dkim::SigningTable> signing;
+    dkim::SignerEngine dkim_engine = dkim::SignerEngine::Builtin;
     CidrList internal_hosts;
     std::string authserv_id;  // lower-cased
     std::string receiver;     // host name, %{r} of SPF

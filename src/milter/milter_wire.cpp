@@ -1,6 +1,7 @@
 // The milter wire protocol; see milter_wire.hpp.
 #include "milter/milter_wire.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace sw::milter::wire {
@@ -40,13 +41,15 @@ std::pair<std::string_view, std::string_view> take_string(std::string_view data)
 
 std::pair<char*, std::size_t> FrameReader::prepare(std::size_t min) {
     if (begin_ == end_) begin_ = end_ = 0;
+    // Room for the rest of a frame whose length is known: one read, no regrowth.
+    min = std::max(min, frame_rest_);
     if (buf_.size() - end_ < min) {
         if (begin_ > 0) {
             std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
             end_ -= begin_;
             begin_ = 0;
         }
-        if (buf_.size() - end_ < min) buf_.resize(end_ + min);
+        if (buf_.size() - end_ < min) buf_.resize(std::max(end_ + min, buf_.size() * 2));
     }
     return {buf_.data() + end_, buf_.size() - end_};
 }
@@ -60,7 +63,10 @@ void FrameReader::append(std::string_view bytes) {
 
 FrameReader::Status FrameReader::next(Frame& out) {
     std::size_t have = end_ - begin_;
-    if (have < 4) return Status::NeedMore;
+    if (have < 4) {
+        frame_rest_ = 0;
+        return Status::NeedMore;
+    }
     std::uint32_t len = get_u32(buf_.data() + begin_);
     if (len == 0) {
         why_ = "frame of length 0";
@@ -70,7 +76,11 @@ FrameReader::Status FrameReader::next(Frame& out) {
         why_ = "frame of " + std::to_string(len) + " octets (at most " + std::to_string(kMaxFrame) + ")";
         return Status::Bad;
     }
-    if (have < 4 + std::size_t{len}) return Status::NeedMore;
+    if (have < 4 + std::size_t{len}) {
+        frame_rest_ = 4 + std::size_t{len} - have;
+        return Status::NeedMore;
+    }
+    frame_rest_ = 0;
     out.command = buf_[begin_ + 4];
     out.data = std::string_view(buf_.data() + begin_ + 5, len - 1);
     begin_ += 4 + std::size_t{len};

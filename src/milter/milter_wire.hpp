@@ -85,6 +85,7 @@ public:
 private:
     std::string buf_;
     std::size_t begin_ = 0, end_ = 0;
+    std::size_t frame_rest_ = 0;  // bytes still missing from the frame begun
     std::string why_;
 };
 

@@ -4,6 +4,7 @@
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include <memory>
@@ -20,6 +21,22 @@ struct BioFree {
 };
 using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 using Bio = std::unique_ptr<BIO, BioFree>;
+struct MdCtxFree {
+    void operator()(EVP_MD_CTX* c) const noexcept { EVP_MD_CTX_free(c); }
+};
+struct PkeyCtxFree {
+    void operator()(EVP_PKEY_CTX* c) const noexcept { EVP_PKEY_CTX_free(c); }
+};
+
+std::string base64(const unsigned char* data, std::size_t len);
+
+}  // namespace
+
+std::string base64_encode(std::string_view bytes) {
+    return base64(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+}
+
+namespace {
 
 std::string base64(const unsigned char* data, std::size_t len) {
     std::string out(4 * ((len + 2) / 3) + 1, '\0');
@@ -85,6 +102,47 @@ Result<SecretBytes> generate_private_key(Algorithm algorithm, int rsa_bits) {
     long len = BIO_get_mem_data(bio.get(), &data);
     if (len <= 0 || !data) return fail("cannot encode the private key");
     return SecretBytes(std::string(data, static_cast<std::size_t>(len)));
+}
+
+Result<std::shared_ptr<const PrivateKey>> PrivateKey::parse(const SecretBytes& pem) {
+    Bio bio(BIO_new_mem_buf(pem.c_str(), static_cast<int>(pem.size())));
+    if (!bio) return fail("out of memory");
+    Pkey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+    if (!key) return fail("not a PEM private key (expected -----BEGIN PRIVATE KEY----- or RSA PRIVATE KEY)");
+    auto info = describe(key.get());
+    if (!info) return fail(info.error());
+    std::shared_ptr<PrivateKey> out(new PrivateKey());
+    out->info_ = std::move(*info);
+    out->key_ = key.release();
+    return std::shared_ptr<const PrivateKey>(std::move(out));
+}
+
+PrivateKey::~PrivateKey() { EVP_PKEY_free(key_); }
+
+Result<std::string> PrivateKey::sign_digest(const unsigned char (&sha256)[32]) const {
+    std::size_t len = 0;
+    std::string sig;
+    if (info_.algorithm == Algorithm::RsaSha256) {
+        std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new(key_, nullptr));
+        if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 ||
+            EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1 ||
+            EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) != 1 ||
+            EVP_PKEY_sign(ctx.get(), nullptr, &len, sha256, sizeof sha256) != 1)
+            return fail("RSA signing failed in OpenSSL");
+        sig.resize(len);
+        if (EVP_PKEY_sign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, sha256, sizeof sha256) != 1)
+            return fail("RSA signing failed in OpenSSL");
+    } else {
+        std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+        if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key_) != 1 ||
+            EVP_DigestSign(ctx.get(), nullptr, &len, sha256, sizeof sha256) != 1)
+            return fail("Ed25519 signing failed in OpenSSL");
+        sig.resize(len);
+        if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, sha256, sizeof sha256) != 1)
+            return fail("Ed25519 signing failed in OpenSSL");
+    }
+    sig.resize(len);
+    return sig;
 }
 
 Result<KeyInfo> inspect_private_key(const SecretBytes& pem) {

@@ -121,11 +121,12 @@ void SigningTable::load_keys(std::vector<std::string>& errors) {
             err(bytes.error());
             continue;
         }
-        auto info = inspect_private_key(*bytes);
-        if (!info) {
-            err(key.keyfile + ": " + info.error());
+        auto parsed = PrivateKey::parse(*bytes);
+        if (!parsed) {
+            err(key.keyfile + ": " + parsed.error());
             continue;
         }
+        const KeyInfo* info = &(*parsed)->info();
         if (info->algorithm != key.algorithm) {
             err(key.keyfile + ": is an " + std::string(key_type(info->algorithm)) + " key, but the line says " +
                 std::string(to_string(key.algorithm)));
@@ -136,6 +137,7 @@ void SigningTable::load_keys(std::vector<std::string>& errors) {
             continue;
         }
         key.key = std::make_shared<const SecretBytes>(std::move(*bytes));
+        key.parsed = std::move(*parsed);
     }
 }
 

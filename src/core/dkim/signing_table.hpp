@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/dkim/dkim_algorithm.hpp"
+#include "core/dkim/dkim_key.hpp"
 #include "core/util/secret_bytes.hpp"
 
 namespace sw::dkim {
@@ -28,6 +29,7 @@ struct SigningKey {
     bool active = true;
     int line = 0;
     std::shared_ptr<const SecretBytes> key;  // PEM; null until load_keys()
+    std::shared_ptr<const PrivateKey> parsed;  // the same key, parsed once; null until load_keys()
 };
 
 struct KeyChoice {
