@@ -72,8 +72,9 @@ Result<MilterSocket> parse_milter_socket(const std::string& text) {
 
 class MilterConnection : public std::enable_shared_from_this<MilterConnection> {
 public:
-    MilterConnection(MilterServer& server, stream_protocol::socket sock, std::string peer)
+    MilterConnection(MilterServer& server, asio::io_context& context, stream_protocol::socket sock, std::string peer)
         : server_(server),
+          context_(context),
           sock_(std::move(sock)),
           timer_(sock_.get_executor()),
           peer_(peer),
@@ -87,7 +88,7 @@ public:
         read();
     }
 
-    // On the connection's strand: close now, or once the message in
+    // On the connection's thread: close now, or once the message in
     // progress is done (a stop).
     void stop(bool only_between_messages) {
         if (only_between_messages && (busy_ || writing_ || !conversation_.between_messages())) {
@@ -141,7 +142,7 @@ private:
     // pending, the reader's buffer stays put).
     void handle_elsewhere(wire::Frame f) {
         busy_ = true;
-        auto guard = asio::make_work_guard(server_.io_);  // run() must not return meanwhile
+        auto guard = asio::make_work_guard(context_);  // run() must not return meanwhile
         asio::post(server_.lookups_, [this, self = shared_from_this(), f, guard = std::move(guard)]() mutable {
             auto next = conversation_.handle(f, out_);
             asio::post(sock_.get_executor(), [this, self = std::move(self), next, guard = std::move(guard)] {
@@ -187,6 +188,7 @@ private:
     }
 
     MilterServer& server_;
+    asio::io_context& context_;
     stream_protocol::socket sock_;
     asio::steady_timer timer_;
     std::string peer_;
@@ -197,11 +199,24 @@ private:
     bool busy_ = false, writing_ = false, close_after_message_ = false;
 };
 
+namespace {
+
+std::vector<std::unique_ptr<asio::io_context>> make_contexts(unsigned n) {
+    std::vector<std::unique_ptr<asio::io_context>> v;
+    for (unsigned i = 0; i < n; ++i) v.push_back(std::make_unique<asio::io_context>(1));  // one thread each
+    return v;
+}
+
+}  // namespace
+
 MilterServer::MilterServer(unsigned io_threads, unsigned lookup_threads)
     : io_threads_(io_threads ? io_threads : std::max(1u, std::thread::hardware_concurrency())),
+      contexts_(make_contexts(io_threads_)),
       lookups_(std::max(1u, lookup_threads)),
-      retry_timer_(io_),
-      grace_timer_(io_) {}
+      retry_timer_(*contexts_[0]),
+      grace_timer_(*contexts_[0]) {
+    for (std::size_t i = 1; i < contexts_.size(); ++i) idle_guards_.push_back(asio::make_work_guard(*contexts_[i]));
+}
 
 MilterServer::~MilterServer() {
     destroying_ = true;
@@ -213,7 +228,7 @@ Result<void> MilterServer::listen(const MilterSocket& socket, unsigned mode, int
     boost::system::error_code ec;
     if (socket.unix_socket) {
         if (auto r = prepare_unix_socket_path(socket.text, socket.path, uid, gid); !r) return fail(r.error());
-        auto acc = std::make_unique<asio::local::stream_protocol::acceptor>(io_);
+        auto acc = std::make_unique<asio::local::stream_protocol::acceptor>(*contexts_[0]);
         asio::local::stream_protocol::endpoint ep(socket.path);
         acc->open(ep.protocol(), ec);
         if (!ec) acc->bind(ep, ec);
@@ -223,7 +238,7 @@ Result<void> MilterServer::listen(const MilterSocket& socket, unsigned mode, int
         unix_acceptor_ = std::move(acc);
     } else {
         asio::ip::tcp::endpoint ep(asio::ip::make_address(socket.host), socket.port);
-        auto acc = std::make_unique<asio::ip::tcp::acceptor>(io_);
+        auto acc = std::make_unique<asio::ip::tcp::acceptor>(*contexts_[0]);
         acc->open(ep.protocol(), ec);
         if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
         if (!ec) acc->bind(ep, ec);
@@ -238,8 +253,8 @@ void MilterServer::run(MilterRuntime& runtime) {
     runtime_ = &runtime;
     accept_next();
     std::vector<std::thread> threads;
-    for (unsigned i = 1; i < io_threads_; ++i) threads.emplace_back([this] { io_.run(); });
-    io_.run();
+    for (std::size_t i = 1; i < contexts_.size(); ++i) threads.emplace_back([this, i] { contexts_[i]->run(); });
+    contexts_[0]->run();
     for (auto& t : threads) t.join();
 }
 
@@ -260,32 +275,37 @@ void MilterServer::accept_next() {
             if (!e) accept_next();
         });
     };
-    auto strand = asio::make_strand(io_);
+    // the new connection's thread, in turn
+    asio::io_context& context = *contexts_[next_context_++ % contexts_.size()];
     if (unix_acceptor_) {
-        unix_acceptor_->async_accept(strand, [this, on_error](boost::system::error_code ec,
-                                                              asio::local::stream_protocol::socket s) {
+        using Socket = asio::local::stream_protocol::socket::rebind_executor<asio::io_context::executor_type>::other;
+        unix_acceptor_->async_accept(context.get_executor(), [this, on_error, &context](boost::system::error_code ec,
+                                                                                       Socket s) {
             if (ec == asio::error::operation_aborted || stopping_) return;
             if (ec) return on_error(ec);
-            on_accepted(stream_protocol::socket(std::move(s)));
+            on_accepted(context, stream_protocol::socket(std::move(s)));
             accept_next();
         });
     } else if (tcp_acceptor_) {
-        tcp_acceptor_->async_accept(strand, [this, on_error](boost::system::error_code ec, asio::ip::tcp::socket s) {
+        using Socket = asio::ip::tcp::socket::rebind_executor<asio::io_context::executor_type>::other;
+        tcp_acceptor_->async_accept(context.get_executor(), [this, on_error, &context](boost::system::error_code ec,
+                                                                                      Socket s) {
             if (ec == asio::error::operation_aborted || stopping_) return;
             if (ec) return on_error(ec);
             boost::system::error_code ignored;
             s.set_option(asio::ip::tcp::no_delay(true), ignored);
-            on_accepted(stream_protocol::socket(std::move(s)));
+            on_accepted(context, stream_protocol::socket(std::move(s)));
             accept_next();
         });
     }
 }
 
-void MilterServer::on_accepted(stream_protocol::socket sock) {
+void MilterServer::on_accepted(asio::io_context& context, stream_protocol::socket sock) {
     std::shared_ptr<MilterConnection> c;
     {
         std::lock_guard lock(mu_);
-        c = std::make_shared<MilterConnection>(*this, std::move(sock), "milter connection #" + std::to_string(next_id_++));
+        c = std::make_shared<MilterConnection>(*this, context, std::move(sock),
+                                               "milter connection #" + std::to_string(next_id_++));
         conns_.emplace(c.get(), c);
     }
     asio::dispatch(asio::bind_executor(c->executor(), [c] { c->start(); }));
@@ -299,7 +319,7 @@ void MilterServer::forget(MilterConnection* c) {
         conns_.erase(c);
         last = conns_.empty();
     }
-    if (last && stopping_) asio::post(io_, [this] { grace_timer_.cancel(); });
+    if (last && stopping_) asio::post(*contexts_[0], [this] { grace_timer_.cancel(); });
 }
 
 std::size_t MilterServer::connections() const {
@@ -319,8 +339,9 @@ void MilterServer::close_all(bool only_between_messages) {
 }
 
 void MilterServer::stop(std::chrono::milliseconds grace) {
-    asio::post(io_, [this, grace] {
+    asio::post(*contexts_[0], [this, grace] {
         if (stopping_.exchange(true)) return;
+        for (auto& g : idle_guards_) g.reset();  // each thread ends with its last connection
         boost::system::error_code ec;
         if (unix_acceptor_) {
             unix_acceptor_->close(ec);

@@ -1,11 +1,12 @@
 // MilterServer: the event loop of sendwarden-milter (Boost.Asio). Accepts
 // the MTA's connections on one unix or TCP socket and runs each through a
 // MilterConversation: read what has arrived, handle every complete frame,
-// send all replies with one write, read again. Several event-loop threads
-// (one per CPU by default) serve the connections, one connection's steps
-// always in order (a strand each); an SPF check at MAIL FROM, which waits on
-// DNS, runs on a separate pool of lookup threads so that it never holds up
-// signing on the others.
+// send all replies with one write, read again. Each event-loop thread (one
+// per CPU by default) runs an io_context of its own, and new connections
+// go to them in turn: a connection lives on one thread, so nothing of it is
+// locked and no thread wakes another to serve it. An SPF check at MAIL FROM,
+// which waits on DNS, runs on a separate pool of lookup threads so that it
+// never holds up signing.
 //
 // We speak the milter protocol ourselves rather than through libmilter:
 // Debian's libmilter hands every command of every connection from its
@@ -23,6 +24,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core/util/result.hpp"
 #include "milter/milter_runtime.hpp"
@@ -69,12 +71,12 @@ public:
 private:
     friend class MilterConnection;
     void accept_next();
-    void on_accepted(boost::asio::generic::stream_protocol::socket sock);
+    void on_accepted(boost::asio::io_context& context, boost::asio::generic::stream_protocol::socket sock);
     void forget(MilterConnection* c);
     void close_all(bool only_between_messages);
 
-    // Declared before io_ so that they outlive it: the connections that
-    // io_'s destructor releases still call forget().
+    // Declared before the io_contexts so that they outlive them: the
+    // connections that their destructors release still call forget().
     MilterRuntime* runtime_ = nullptr;
     unsigned io_threads_;
     mutable std::mutex mu_;
@@ -84,7 +86,10 @@ private:
     std::uint64_t accept_errors_ = 0;
     std::chrono::steady_clock::time_point last_error_log_{};
     MilterSocket socket_;
-    boost::asio::io_context io_;
+    using WorkGuard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
+    std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;  // [0] also accepts
+    std::vector<WorkGuard> idle_guards_;  // keep the others running until stop()
+    std::size_t next_context_ = 0;
     boost::asio::thread_pool lookups_;
     std::unique_ptr<boost::asio::local::stream_protocol::acceptor> unix_acceptor_;
     std::unique_ptr<boost::asio::ip::tcp::acceptor> tcp_acceptor_;
