@@ -7,6 +7,9 @@
 //            dkim_header for every field, dkim_eoh, dkim_body in 64 KiB chunks
 //            (libmilter's chunk size), dkim_eom, dkim_getsighdr_d, dkim_free;
 //            relaxed/relaxed, with the header lists of sw::dkim::DkimLib.
+//   builtin  sendwarden's own signer (sw::dkim::BuiltinSigner, the milter's
+//            default engine), fed the same way, with the key parsed once as
+//            the milter parses it at load.
 //   openssl  the bare signature: EVP_DigestSign with a key parsed once, over
 //            the message's header block (RSA: rsa-sha256 over it; Ed25519:
 //            over its SHA-256, as RFC 8463 signs), plus, separately, the
@@ -18,7 +21,8 @@
 //   dkim-floor [--secs S] [--min-iters N] --domain D --key ALG:SELECTOR:KEYFILE... MSGFILE...
 //   dkim-floor --opendkim-lists     print SignHeaders / OversignHeaders lines for opendkim.conf
 // ALG is rsa-sha256 or ed25519-sha256. One line per (message, key):
-//   FLOOR msg=FILE bytes=N alg=ALG lib_ms=X lib_iters=N openssl_sign_ms=X openssl_iters=N sha256_body_ms=X sig_bytes=N
+//   FLOOR msg=FILE bytes=N alg=ALG lib_ms=X lib_iters=N builtin_ms=X builtin_iters=N openssl_sign_ms=X
+//         openssl_iters=N sha256_body_ms=X sig_bytes=N
 // Exit status 0, or 1 when a key, a message or a signature step fails.
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -34,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "core/dkim/builtin_signer.hpp"
 #include "core/dkim/dkim_lib.hpp"
 
 namespace {
@@ -216,7 +221,32 @@ int main(int argc, char** argv) {
             std::size_t siglen = 0;
             Loop lib_loop = run_loop(secs, min_iters, [&] { siglen = lib_sign_once((*lib)->get(), k, domain, m); });
 
-            // (2) the bare signature, key parsed once
+            // (2) our signer, key parsed once
+            sw::dkim::SigningKey key;
+            key.domain = key.signing_domain = domain;
+            key.selector = k.selector;
+            key.algorithm = k.rsa ? sw::dkim::Algorithm::RsaSha256 : sw::dkim::Algorithm::Ed25519Sha256;
+            auto parsed = sw::dkim::PrivateKey::parse(sw::SecretBytes(std::string(k.pem)));
+            if (!parsed) die(k.path + ": " + parsed.error());
+            key.parsed = *parsed;
+            Loop builtin_loop = run_loop(secs, min_iters, [&] {
+                sw::dkim::BuiltinSigner signer({&key}, 1795500000);
+                for (const auto& f : m.fields) {
+                    auto colon = f.find(':');
+                    std::string_view v(f);
+                    v.remove_prefix(std::min(f.size(), colon + 1));
+                    if (!v.empty() && v[0] == ' ') v.remove_prefix(1);
+                    (void)signer.header(std::string_view(f).substr(0, colon), v);
+                }
+                constexpr std::size_t kChunk = 65535;
+                for (std::size_t off = 0; off < m.body.size(); off += kChunk)
+                    (void)signer.body(reinterpret_cast<const unsigned char*>(m.body.data() + off),
+                                      std::min(kChunk, m.body.size() - off));
+                auto sigs = signer.finish();
+                if (!sigs || sigs->size() != 1) die("builtin signer failed with " + k.path);
+            });
+
+            // (3) the bare signature, key parsed once
             std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(k.pem.data(), static_cast<int>(k.pem.size())),
                                                           &BIO_free);
             std::unique_ptr<EVP_PKEY, PkeyFree> pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
@@ -235,14 +265,14 @@ int main(int argc, char** argv) {
                     EVP_DigestSign(ctx.get(), sig.data(), &len, tbs, tbs_len) != 1 || len == 0)
                     die("EVP_DigestSign failed with " + k.path);
             });
-            // (3) the body hash alone
+            // (4) the body hash alone
             Loop body_loop = run_loop(secs / 4, min_iters, [&] {
                 EVP_Digest(m.body.data(), m.body.size(), hash, &hash_len, EVP_sha256(), nullptr);
             });
-            std::printf("FLOOR msg=%s bytes=%zu alg=%s lib_ms=%.4f lib_iters=%ld openssl_sign_ms=%.4f openssl_iters=%ld "
-                        "sha256_body_ms=%.4f sig_bytes=%zu\n",
-                        m.name.c_str(), m.bytes, k.alg.c_str(), lib_loop.ms, lib_loop.iters, ssl_loop.ms,
-                        ssl_loop.iters, body_loop.ms, siglen);
+            std::printf("FLOOR msg=%s bytes=%zu alg=%s lib_ms=%.4f lib_iters=%ld builtin_ms=%.4f builtin_iters=%ld "
+                        "openssl_sign_ms=%.4f openssl_iters=%ld sha256_body_ms=%.4f sig_bytes=%zu\n",
+                        m.name.c_str(), m.bytes, k.alg.c_str(), lib_loop.ms, lib_loop.iters, builtin_loop.ms,
+                        builtin_loop.iters, ssl_loop.ms, ssl_loop.iters, body_loop.ms, siglen);
             std::fflush(stdout);
         }
     }
