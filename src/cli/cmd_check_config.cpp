@@ -1,5 +1,6 @@
-// `sendwarden check-config [--defaults]`: validates sendwarden.conf and every
-// policy file, prints each error as file:line: message, exits EX_CONFIG (78)
+// `sendwarden check-config [--defaults]`: validates sendwarden.conf (also
+// the [milter] settings, as the milter checks them at start) and every
+// policy file and key, prints each error as file:line: message, exits EX_CONFIG (78)
 // when there is any. --defaults prints every setting with its default, like
 // `postconf -d`.
 #include <boost/program_options.hpp>
@@ -13,6 +14,7 @@
 #include "core/config/config_file.hpp"
 #include "core/config/policy.hpp"
 #include "core/dkim/signing_table.hpp"
+#include "milter/milter_state.hpp"
 
 namespace po = boost::program_options;
 
@@ -41,9 +43,10 @@ int cmd_check_config(const CliContext& ctx) {
     std::vector<std::string> errors = loaded.errors;
     std::size_t limits = 0, orgs = 0, keys = 0;
     if (loaded.config) {
-        auto signing = dkim::load_signing_table(loaded.config->global_policy_dir, true);
-        errors.insert(errors.end(), signing.errors.begin(), signing.errors.end());
-        if (signing.table) keys = signing.table->entries().size();
+        // the milter's snapshot: its settings, resolver, SPF engine, signing table and keys
+        auto milter = milter::build_state(loaded.config, "localhost");
+        errors.insert(errors.end(), milter.errors.begin(), milter.errors.end());
+        if (milter.state && milter.state->signing) keys = milter.state->signing->entries().size();
         auto policy = config::load_policy(loaded.config->global_policy_dir, loaded.config->global_default_org);
         errors.insert(errors.end(), policy.errors.begin(), policy.errors.end());
         if (policy.policy) {

@@ -145,5 +145,18 @@ write_conf "$T/badengine.conf" pyspf
 status 78 "unknown spf_engine" "$T/badengine.conf" check --ip 192.0.2.1 --mail-from a@pass.test
 status 78 "missing config file" "$T/nonexistent.conf" check --ip 192.0.2.1 --mail-from a@pass.test
 
+# check-config checks the [milter] settings as the milter does at start
+write_conf "$T/badmilter.conf" builtin
+printf 'dkim_engine = fast\nspf_fail_action = bounce\n[global]\npolicy_dir = %s\n' "$T/policy" >>"$T/badmilter.conf"
+mkdir -p "$T/policy" && : >"$T/policy/limits" && : >"$T/policy/orgs"
+"$CLI" -c "$T/badmilter.conf" check-config >"$T/cc.out" 2>"$T/cc.err"
+rc=$?
+if [ "$rc" = 78 ] && grep -q "dkim_engine: 'fast' is not builtin or libopendkim" "$T/cc.err" &&
+    grep -q "spf_fail_action: 'bounce' is not reject, tempfail or tag" "$T/cc.err"; then
+    ok "check-config refuses a bad [milter] dkim_engine and spf_fail_action (exit 78, each named)"
+else
+    fail "check-config on bad [milter] settings: exit $rc: $(tr '\n' '|' <"$T/cc.err")"
+fi
+
 echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
 [ "$FAILED" = 0 ]
