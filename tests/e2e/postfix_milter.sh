@@ -27,7 +27,8 @@
 #   d. max_sessions_per_client = 2: a 3rd concurrent session is refused with
 #      a temporary error, and once one of the two QUITs a new one is served;
 #   e. SIGHUP picks up a new signing-table line; a broken table keeps the old
-#      one and logs where it is broken;
+#      one and logs where it is broken; with dkim_engine = libopendkim (a
+#      reload) the same keys sign and both verifiers agree;
 #   f. a private key of mode 0644 keeps the milter from starting, naming the
 #      file and the fix.
 # One "ok"/"FAIL" line per assertion, then "N passed, M failed".
@@ -76,7 +77,7 @@ AUTHSERV=mx.e2e.sendwarden.test
 RCPT='rcpt+{tag}@remote.example'
 
 # ------------------------------------------------------------------ configuration
-# write_conf SPF_FAIL_ACTION: the milter's sendwarden.conf
+# write_conf SPF_FAIL_ACTION [DKIM_ENGINE]: the milter's sendwarden.conf
 write_conf() {
     cat > "$T/sendwarden.conf" <<EOF
 [global]
@@ -92,6 +93,7 @@ internal_hosts = 10.99.0.0/16
 authserv_id = $AUTHSERV
 spf_fail_action = $1
 max_sessions_per_client = 2
+dkim_engine = ${2:-builtin}
 EOF
 }
 write_conf reject
@@ -365,6 +367,25 @@ else
     fail "e: after the refused reload beta.example still signed ($(got e2-1))"
 fi
 
+# ------------------------------------------------------------------ e. the libopendkim engine
+# the same keys signed by libopendkim after a reload: both verifiers agree
+printf '# signing table of the e2e test\n%s\n%s\n' "$ACME_LINES" \
+    "$(signing_line beta.example e2eb ed25519-sha256)" > "$T/policy/signing"
+write_conf tag libopendkim
+if reload 'reload: 3 signing keys in force'; then
+    send e3 alice@acme.example alice@acme.example "$RCPT" 1 || die "SMTP session e3 failed"
+    if accepted e3-1 && delivered e3-1 && [ "$(fields e3-1 DKIM-Signature | grep -c 'd=acme\.example;')" = 2 ]; then
+        verify_py e3-1.eml; expect_words py e3-1.eml pass pass "e: dkim_engine = libopendkim: dkimpy verifies both signatures"
+        verify_pl e3-1.eml; expect_words pl e3-1.eml pass "$PL_ED25519" "e: dkim_engine = libopendkim: Mail::DKIM verifies them"
+    else
+        fail "e: dkim_engine = libopendkim: alice's mail signed twice ($(got e3-1))"
+    fi
+else
+    fail "e: reload with dkim_engine = libopendkim"
+fi
+write_conf tag
+reload 'reload: 3 signing keys in force' || fail "e: reload back to dkim_engine = builtin"
+
 # ------------------------------------------------------------------ f. unsafe key file
 mkdir -p "$T/policy-f" "$T/keys-f"
 cp "$T/keys/beta.example/e2eb.private" "$T/keys-f/open.private"
@@ -399,8 +420,8 @@ if grep -q 'stopped$' "$T/milter.log"; then
 else
     fail "SIGTERM: the milter logged 'stopped' ($(tail -n 2 "$T/milter.log" | tr '\n' '|'))"
 fi
-check "its statistics count 3 signed messages, 1 refused session, 2 forged fields removed" \
-    grep -Eq 'statistics: .*refused_sessions=1 .*signed=3 .*forged_ar_removed=2 ' "$T/milter.log"
+check "its statistics count 4 signed messages, 1 refused session, 2 forged fields removed" \
+    grep -Eq 'statistics: .*refused_sessions=1 .*signed=4 .*forged_ar_removed=2 ' "$T/milter.log"
 send z alice@acme.example alice@acme.example "$RCPT" 1 >/dev/null
 if grep -q 'Service unavailable' "$T/z.out" "$T/z.err" && ! grep -q $'\t250\t250\t' "$T/z.out"; then
     ok "with the milter gone Postfix defers alice's mail: $(cat "$T/z.out" "$T/z.err" | head -n 1 | cut -c 1-120)"
