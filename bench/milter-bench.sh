@@ -34,6 +34,7 @@
 #        HOLD=100       sessions held open for the memory figure
 #        VERIFY_N=10    messages verified per mode (half 4 KB, half 100 KB)
 #        WARM_N=200     warm-up messages before each memory figure
+#        LEAK_N=2000    4 KB messages between the idle PSS and the growth figure
 #        FLOOR_SECS=1   CPU seconds of each dkim-floor loop, per repetition
 #        MODES="none null sw-rsa sw-ed sw-both od-rsa od-ed"   (a subset while developing)
 #        TLIMIT=300     wall-clock limit (s) of each timed run
@@ -65,7 +66,7 @@ NULLMILTER=$BUILD/bench/milter-null
 PY=/usr/bin/python3          # Debian's python3, with python3-dkim
 
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
-    : "${REPS:=1}" "${N_4K:=200}" "${N_100K:=80}" "${VERIFY_N:=4}" "${WARM_N:=50}" "${FLOOR_SECS:=0.3}"
+    : "${REPS:=1}" "${N_4K:=200}" "${N_100K:=80}" "${VERIFY_N:=4}" "${WARM_N:=50}" "${FLOOR_SECS:=0.3}" "${LEAK_N:=300}"
 fi
 REPS=${REPS:-3}
 N_4K=${N_4K:-1000}
@@ -74,6 +75,7 @@ CONC=${CONC:-20}
 HOLD=${HOLD:-100}
 VERIFY_N=${VERIFY_N:-10}
 WARM_N=${WARM_N:-200}
+LEAK_N=${LEAK_N:-2000}
 FLOOR_SECS=${FLOOR_SECS:-1}
 MODES=${MODES:-"none null sw-rsa sw-ed sw-both od-rsa od-ed"}
 TLIMIT=${TLIMIT:-300}
@@ -515,7 +517,7 @@ done
 # pages), started afresh, warmed up with WARM_N messages of each size, then
 # HOLD sessions held mid-DATA: PSS and RSS from /proc/PID/smaps_rollup.
 for m in $MODES; do stop_milter "$m"; done
-declare -A PSS=() RSS=() PSS_IDLE=() THREADS=() CONNS=()
+declare -A PSS=() RSS=() PSS_IDLE=() PSS_GROWTH=() THREADS=() CONNS=()
 sock_fds() { find "/proc/$1/fd" -lname 'socket:*' 2>/dev/null | wc -l; }
 smaps() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/smaps_rollup" 2>/dev/null; }   # PID Pss|Rss (kB)
 for m in $MODES; do
@@ -529,6 +531,13 @@ for m in $MODES; do
     wait_sent "$off" $(( WARM_N + WARM_N / 4 + 1 )) 120 || fail "$m: warm-up messages not delivered"
     sleep 1
     PSS_IDLE[$m]=$(smaps "$pid" Pss)
+    # growth over LEAK_N more messages (a leak per message shows here)
+    off=$(ml_size)
+    timeout 300 smtp-source -s "$CONC" -m "$LEAK_N" -f "sender@$DOMAIN" -t rcpt@sink.test -F "${MSGFILE[4k]}" "127.0.0.1:${PORT[$m]}" >>"$W/source-warm.log" 2>&1 ||
+        fail "$m: leak-check smtp-source failed: $(tail -2 "$W/source-warm.log")"
+    wait_sent "$off" "$LEAK_N" 300 || fail "$m: leak-check messages not delivered"
+    sleep 1
+    PSS_GROWTH[$m]=$(awk -v a="${PSS_IDLE[$m]:-0}" -v b="$(smaps "$pid" Pss)" -v n="$LEAK_N" 'BEGIN { printf "%.0f", (b - a) * 1024 / n }')
     base_socks=$(sock_fds "$pid")
     rm -f "$W/hold.fifo"; mkfifo "$W/hold.fifo"
     $PY "$SRC/smtp_hold.py" --port "${PORT[$m]}" --sessions "$HOLD" --from "sender@$DOMAIN" --hold-secs 120 \
@@ -554,7 +563,7 @@ for m in $MODES; do
     stop_tree "$HOLD_PID"; HOLD_PID=""
     [ "${held:-0}" = "$HOLD" ] || fail "$m: only ${held:-0} of $HOLD sessions held: $(head -2 "$W/hold-$m.log")"
     [ "${CONNS[$m]}" -ge "$HOLD" ] || fail "$m: the milter had only ${CONNS[$m]} connections for $HOLD held sessions"
-    raw "MEM mode=$m sessions=${held:-0} milter_connections=${CONNS[$m]} threads=${THREADS[$m]} pss_kb=${PSS[$m]:-0} rss_kb=${RSS[$m]:-0} pss_idle_kb=${PSS_IDLE[$m]:-0}"
+    raw "MEM mode=$m sessions=${held:-0} milter_connections=${CONNS[$m]} threads=${THREADS[$m]} pss_kb=${PSS[$m]:-0} rss_kb=${RSS[$m]:-0} pss_idle_kb=${PSS_IDLE[$m]:-0} pss_growth_b_per_msg=${PSS_GROWTH[$m]:-}"
     stop_milter "$m"
 done
 
@@ -647,11 +656,11 @@ SECS=$(( $(date +%s) - T_START ))
         done
     done
     echo
-    echo "| milter | PSS MB, $HOLD sessions held | RSS MB | milter connections | threads | PSS MB idle (after warm-up) |"
-    echo "|---|---:|---:|---:|---:|---:|"
+    echo "| milter | PSS MB, $HOLD sessions held | RSS MB | milter connections | threads | PSS MB idle (after warm-up) | PSS growth over $LEAK_N more 4 KB messages, bytes/msg |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
     for m in $MODES; do
         [ "$m" = none ] && continue
-        echo "| $(label "$m") | $(mb "${PSS[$m]:-}") | $(mb "${RSS[$m]:-}") | ${CONNS[$m]:-} | ${THREADS[$m]:-} | $(mb "${PSS_IDLE[$m]:-}") |"
+        echo "| $(label "$m") | $(mb "${PSS[$m]:-}") | $(mb "${RSS[$m]:-}") | ${CONNS[$m]:-} | ${THREADS[$m]:-} | $(mb "${PSS_IDLE[$m]:-}") | ${PSS_GROWTH[$m]:-} |"
     done
     echo
     if has null && has sw-rsa; then

@@ -49,7 +49,7 @@ std::pair<char*, std::size_t> FrameReader::prepare(std::size_t min) {
             end_ -= begin_;
             begin_ = 0;
         }
-        if (buf_.size() - end_ < min) buf_.resize(std::max(end_ + min, buf_.size() * 2));
+        if (buf_.size() - end_ < min) buf_.resize(end_ + min);  // the frame is known: no doubling
     }
     return {buf_.data() + end_, buf_.size() - end_};
 }

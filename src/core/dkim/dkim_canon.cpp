@@ -1,6 +1,8 @@
 // DKIM relaxed canonicalization; see dkim_canon.hpp.
 #include "core/dkim/dkim_canon.hpp"
 
+#include <cstring>
+
 namespace sw::dkim {
 namespace {
 
@@ -21,6 +23,18 @@ std::size_t plain_run_end(std::string_view s, std::size_t i) {
         ++end;
     }
     return end;
+}
+
+// A whole line (without its LF) that canonicalization leaves as it is: no
+// tab, no two spaces in a row, nothing but its CR at the end that is
+// whitespace, no other CR. Most lines of real mail are such lines.
+bool plain_line(std::string_view line) {
+    if (line.empty() || line.back() != '\r') return false;
+    line.remove_suffix(1);
+    if (line.empty()) return false;  // an empty line: held back, the slow way
+    if (line.back() == ' ' || line.front() == ' ') return false;
+    if (std::memchr(line.data(), '\t', line.size()) || std::memchr(line.data(), '\r', line.size())) return false;
+    return line.find("  ") == std::string_view::npos;
 }
 
 constexpr std::size_t kFlushAt = 16 * 1024;
@@ -62,7 +76,20 @@ void RelaxedBody::content(std::string_view run) {
 }
 
 void RelaxedBody::add(std::string_view chunk) {
-    for (std::size_t i = 0; i < chunk.size(); ++i) {
+    std::size_t i = 0;
+    // Whole plain lines at once (SIMD memchr/memmem), while at a line start.
+    while (!cr_pending_ && !line_has_content_ && !space_pending_ && i < chunk.size()) {
+        const void* nl = std::memchr(chunk.data() + i, '\n', chunk.size() - i);
+        if (!nl) break;
+        std::size_t end = static_cast<std::size_t>(static_cast<const char*>(nl) - chunk.data());
+        std::string_view line = chunk.substr(i, end - i);
+        if (!plain_line(line)) break;
+        for (; empty_lines_; --empty_lines_) out_.append("\r\n");
+        out_.append(line.data(), line.size() + 1);  // with its CRLF
+        i = end + 1;
+        if (out_.size() >= kFlushAt) flush();
+    }
+    for (; i < chunk.size(); ++i) {
         char c = chunk[i];
         if (cr_pending_) {
             cr_pending_ = false;
