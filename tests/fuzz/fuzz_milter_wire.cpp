@@ -4,8 +4,8 @@
 // prepare()/commit(), as the server reads: both must give the same frames
 // and stop at the same bad frame. Every parser runs on every frame and the
 // encoders on its bytes; then the frames drive a MilterConversation over a
-// real runtime (keys, in-memory DNS, builtin SPF), whose replies must always
-// be whole frames of reply commands.
+// real runtime (an RSA key, in-memory DNS, builtin SPF), whose replies must
+// always be whole frames of reply commands.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -137,7 +137,8 @@ void encode_every_way(std::string_view data) {
 sw::milter::MilterRuntime& runtime() {
     static sw::test::MilterWorld* world = [] {
         sw::log::init("fuzz-milter-wire", {.to_syslog = false, .to_stderr = false, .capture = {}});
-        return new sw::test::MilterWorld(sw::milter::SpfAction::Reject);  // lives as long as the process
+        // Lives as long as the process. RSA only: see milter_world.hpp.
+        return new sw::test::MilterWorld(sw::milter::SpfAction::Reject, {}, sw::test::MilterWorld::Keys::RsaOnly);
     }();
     return *world->runtime;
 }

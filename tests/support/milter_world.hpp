@@ -3,6 +3,10 @@
 // zone (spf.example allows only 192.0.2.10), the builtin SPF engine,
 // internal_hosts 10.0.0.0/8 and authserv-id mx.test. Throws instead of
 // using Catch2 so that the fuzz target can build one too.
+//
+// The fuzz target asks for the RSA key alone: libopendkim leaks the key
+// material of every Ed25519 signature (tests/lsan.supp), which libFuzzer's
+// leak check would report on every signed input.
 #pragma once
 
 #include <sys/stat.h>
@@ -23,16 +27,23 @@
 namespace sw::test {
 
 struct MilterWorld {
+    enum class Keys { RsaAndEd25519, RsaOnly };
+
     TempDir dir;
     std::shared_ptr<ZoneResolver> zone = std::make_shared<ZoneResolver>();
     std::unique_ptr<milter::MilterRuntime> runtime;
 
-    explicit MilterWorld(milter::SpfAction fail_action = milter::SpfAction::Reject, limits::SessionLimits caps = {}) {
+    explicit MilterWorld(milter::SpfAction fail_action = milter::SpfAction::Reject, limits::SessionLimits caps = {},
+                         Keys keys = Keys::RsaAndEd25519) {
         dkim::init_mime_library();
         ::chmod(dir.path().c_str(), 0700);
+        std::string rows = "acme.example r rsa-sha256 r.private\n";
         write_key(dir, "r.private", dkim::Algorithm::RsaSha256, 0600, 1024);
-        write_key(dir, "e.private", dkim::Algorithm::Ed25519Sha256, 0600);
-        std::istringstream table("acme.example r rsa-sha256 r.private\nacme.example e ed25519-sha256 e.private\n");
+        if (keys == Keys::RsaAndEd25519) {
+            write_key(dir, "e.private", dkim::Algorithm::Ed25519Sha256, 0600);
+            rows += "acme.example e ed25519-sha256 e.private\n";
+        }
+        std::istringstream table(rows);
         std::vector<std::string> errors;
         auto signing =
             std::make_shared<dkim::SigningTable>(dkim::SigningTable::parse(table, "signing", dir.path(), errors));
