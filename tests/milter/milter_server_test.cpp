@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -356,6 +357,35 @@ TEST_CASE("server: stop() closes a connection still mid-message after the grace 
     CHECK(c->closed_by_server());
     CHECK(std::chrono::steady_clock::now() - before >= 100ms);
     CHECK(s.finished_within(2s));
+}
+
+TEST_CASE("server: stop() while clients keep connecting still returns from run()") {
+    test::MilterWorld w;
+    RunningServer s(*w.runtime);
+    std::atomic<bool> done{false};
+    std::atomic<int> connected{0};
+    // Plain sockets on another thread (Catch2 assertions are for this one).
+    std::thread storm([&] {
+        std::vector<int> fds;
+        const std::string hello = mta::negotiate();
+        while (!done && fds.size() < 500) {
+            int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+            sockaddr_un sa{};
+            sa.sun_family = AF_UNIX;
+            std::strncpy(sa.sun_path, s.path().c_str(), sizeof(sa.sun_path) - 1);
+            if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0) {
+                ++connected;
+                (void)::send(fd, hello.data(), hello.size(), MSG_NOSIGNAL);
+            }
+            fds.push_back(fd);
+        }
+        for (int fd : fds) ::close(fd);
+    });
+    REQUIRE(eventually([&] { return connected > 20; }));
+    s.server().stop(100ms);
+    CHECK(s.finished_within(3s));
+    done = true;
+    storm.join();
 }
 
 TEST_CASE("server: a whole session over TCP on 127.0.0.1") {
