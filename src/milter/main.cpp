@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
     // inherits the mask and the signals reach the SignalThread only.
     milter::block_our_signals();
     log::init("sendwarden-milter", {.to_syslog = true, .to_stderr = true, .capture = {}});
-    dkim::init_mime_library();
+    sw::dkim::init_mime_library();
 
     auto loaded = config::load_config(opts.config_file);
     if (!loaded.config) exit_with_config_errors(loaded.errors);
@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
     if (built.signing_missing)
         msg_warn("%s/signing does not exist: no mail will be signed", cfg->global_policy_dir.c_str());
 
-    auto lib = dkim::DkimLib::create();
+    auto lib = sw::dkim::DkimLib::create();
     if (!lib) msg_fatal("%s", lib.error().c_str());
     milter::MilterRuntime runtime(std::move(*lib), built.state);
 

@@ -82,7 +82,9 @@ Answer MilterSession::connect() {
 void MilterSession::helo(std::string_view name) { helo_ = std::string(name); }
 
 Answer MilterSession::mail_from(std::string_view address, std::string_view auth_authen) {
-    message_.emplace();
+    // Not emplace(): clang 14 judges the nested Message, whose members have
+    // default initializers, not default-constructible (seen in the fuzz build).
+    message_.emplace(Message{});
     Message& m = *message_;
     std::string addr(trim(address));
     if (addr.size() >= 2 && addr.front() == '<' && addr.back() == '>') addr = addr.substr(1, addr.size() - 2);

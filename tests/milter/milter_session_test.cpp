@@ -4,53 +4,16 @@
 // session caps) and the answers and header edits they produce.
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <sstream>
-
-#include "core/dkim/dkim_test_keys.hpp"
-#include "core/dkim/from_address.hpp"
-#include "core/spf/builtin_engine.hpp"
 #include "milter/milter_session.hpp"
 #include "support/log_capture.hpp"
-#include "support/zone_resolver.hpp"
+#include "support/milter_world.hpp"
 
 using namespace sw;
 using namespace sw::milter;
 
 namespace {
 
-struct World {
-    test::TempDir dir;
-    std::shared_ptr<test::ZoneResolver> zone = std::make_shared<test::ZoneResolver>();
-    std::unique_ptr<MilterRuntime> runtime;
-
-    explicit World(SpfAction fail_action = SpfAction::Reject, limits::SessionLimits caps = {}) {
-        dkim::init_mime_library();
-        ::chmod(dir.path().c_str(), 0700);
-        test::write_key(dir, "r.private", dkim::Algorithm::RsaSha256, 0600, 1024);
-        test::write_key(dir, "e.private", dkim::Algorithm::Ed25519Sha256, 0600);
-        std::istringstream table("acme.example r rsa-sha256 r.private\nacme.example e ed25519-sha256 e.private\n");
-        std::vector<std::string> errors;
-        auto signing = std::make_shared<dkim::SigningTable>(dkim::SigningTable::parse(table, "signing", dir.path(), errors));
-        signing->load_keys(errors);
-        REQUIRE(errors.empty());
-
-        zone->add_txt("spf.example", "v=spf1 ip4:192.0.2.10 -all");
-        auto state = std::make_shared<MilterState>();
-        state->config = std::make_shared<config::Config>();
-        state->signing = signing;
-        state->internal_hosts = *CidrList::parse("10.0.0.0/8");
-        state->authserv_id = "mx.test";
-        state->receiver = "mx.test";
-        state->fail_action = fail_action;
-        state->session_limits = caps;
-        state->resolver = zone;
-        state->spf = std::make_shared<spf::BuiltinEngine>(*zone);
-        auto lib = dkim::DkimLib::create();
-        REQUIRE(lib.ok());
-        runtime = std::make_unique<MilterRuntime>(std::move(*lib), state);
-    }
-};
+using World = test::MilterWorld;
 
 void feed_message(MilterSession& s, const std::vector<std::pair<std::string, std::string>>& headers,
                   const std::string& body = "hello\r\n") {

@@ -89,7 +89,7 @@ Verified verify(const std::string& keyfile, const std::vector<std::string>& sig_
 
 struct Fixture {
     test::TempDir dir;
-    std::vector<dkim::SigningKey> keys;
+    std::vector<sw::dkim::SigningKey> keys;
     std::string keyfile;
 
     void add(const std::string& selector, Algorithm alg) {
@@ -97,32 +97,32 @@ struct Fixture {
         std::ifstream in(path);
         std::stringstream pem;
         pem << in.rdbuf();
-        dkim::SigningKey k;
+        sw::dkim::SigningKey k;
         k.domain = k.signing_domain = "acme.example";
         k.selector = selector;
         k.algorithm = alg;
         k.keyfile = path;
         k.key = std::make_shared<const SecretBytes>(pem.str());
-        auto parsed = dkim::PrivateKey::parse(*k.key);
+        auto parsed = sw::dkim::PrivateKey::parse(*k.key);
         REQUIRE(parsed.ok());
         k.parsed = *parsed;
-        auto info = dkim::inspect_private_key(*k.key);
+        auto info = sw::dkim::inspect_private_key(*k.key);
         REQUIRE(info.ok());
         std::ofstream(dir.file("keys.txt"), std::ios::app)
-            << dkim::key_record_name(selector, "acme.example") << " " << dkim::key_record_value(*info) << "\n";
+            << sw::dkim::key_record_name(selector, "acme.example") << " " << sw::dkim::key_record_value(*info) << "\n";
         keyfile = dir.file("keys.txt");
         keys.push_back(std::move(k));
     }
-    std::vector<const dkim::SigningKey*> pointers() const {
-        std::vector<const dkim::SigningKey*> out;
+    std::vector<const sw::dkim::SigningKey*> pointers() const {
+        std::vector<const sw::dkim::SigningKey*> out;
         for (const auto& k : keys) out.push_back(&k);
         return out;
     }
     std::vector<std::string> sign(SignerEngine engine, const std::string& body = kBody,
                                   const Headers& headers = default_headers()) {
-        auto lib = dkim::DkimLib::create();
+        auto lib = sw::dkim::DkimLib::create();
         REQUIRE(lib.ok());
-        auto started = dkim::start_signer(engine, lib->get(), "ABC123", pointers(), std::time(nullptr));
+        auto started = sw::dkim::start_signer(engine, lib->get(), "ABC123", pointers(), std::time(nullptr));
         REQUIRE(started.ok());
         auto& signer = *started;
         for (const auto& [n, v] : headers) REQUIRE(signer->header(n, v).ok());
