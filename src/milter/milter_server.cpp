@@ -128,7 +128,7 @@ private:
             if (st == wire::FrameReader::Status::NeedMore) break;
             if (st == wire::FrameReader::Status::Bad) {
                 msg_warn("%s: %s from the MTA: closing", peer_.c_str(), reader_.why().c_str());
-                return close();
+                return flush(true);  // the replies to the good frames before it first
             }
             if (conversation_.may_block(f)) return handle_elsewhere(f);
             close_now = conversation_.handle(f, out_) == MilterConversation::Next::Close;
