@@ -7,6 +7,8 @@
 //             durable data silently).
 //   "events": key = id (big-endian u64, monotonic from 1)
 //             value = version(1)=1 | JSON {"type","time","org","body"}
+//   "suppressions": see core/suppress/suppression_store.hpp (added within
+//             format 1: a named database LMDB creates when first opened)
 #pragma once
 
 #include <string>
@@ -25,6 +27,9 @@ public:
     static std::unique_ptr<DataDb> open(const std::string& state_dir, std::size_t map_size, bool read_only = false);
 
     Result<void> append(const std::vector<events::Event>& events) override;
+
+    // The environment, for the stores that keep their own named databases in it.
+    lmdb::Env& env() noexcept { return env_; }
 
     // Events with id > after, oldest first, at most `max`.
     std::vector<std::pair<std::uint64_t, events::Event>> events_after(std::uint64_t after, std::size_t max);
