@@ -1,8 +1,8 @@
 // Recipient addresses as suppressions compare them: "local@domain" with the
 // domain lower-cased and an IDN domain in its A-label form (IDNA2008 via
 // libidn2), the local part lower-cased too unless local parts are compared
-// case-sensitively ([suppress] local_part_case = sensitive; RFC 5321 lets a
-// host treat them so, few do). "@domain" stands for every address of the
+// case-sensitively (LocalPartCase::Sensitive, for the setting issue 4 asks
+// for; RFC 5321 lets a host treat them so, few do). "@domain" stands for every address of the
 // domain. Pure functions: the same text gives the same key everywhere
 // (policyd at RCPT, ingest, the CLI).
 #pragma once
