@@ -17,5 +17,6 @@ int cmd_limits_status(const CliContext& ctx);
 int cmd_keygen(const CliContext& ctx);
 int cmd_keys(const CliContext& ctx);
 int cmd_spf(const CliContext& ctx);
+int cmd_suppress(const CliContext& ctx);
 
 }  // namespace sw::cli

@@ -10,17 +10,21 @@ namespace po = boost::program_options;
 namespace sw::cli {
 
 std::optional<int> parse_command_options(const std::vector<std::string>& args, const po::options_description& desc,
-                                         const char* command, po::variables_map& vm) {
+                                         const char* command, po::variables_map& vm,
+                                         const po::positional_options_description* positional) {
     try {
-        po::store(po::command_line_parser(args).options(desc).run(), vm);
+        po::command_line_parser parser(args);
+        parser.options(desc);
+        if (positional) parser.positional(*positional);
+        po::store(parser.run(), vm);
+        if (vm.count("help")) {  // before notify(): --help needs no required option
+            std::cout << desc;
+            return 0;
+        }
         po::notify(vm);
     } catch (const po::error& e) {
         std::cerr << "sendwarden " << command << ": " << e.what() << "\n" << desc;
         return EX_USAGE;
-    }
-    if (vm.count("help")) {
-        std::cout << desc;
-        return 0;
     }
     return std::nullopt;
 }

@@ -60,16 +60,20 @@ std::optional<Reason> parse_reason(std::string_view text) {
 
 SuppressionStore::SuppressionStore(store::DataDb& db) : db_(db), dbi_(db.env().open_dbi("suppressions")) {}
 
-Result<void> SuppressionStore::put(const Suppression& s) {
-    nlohmann::json j = {{"reason", std::string(to_string(s.reason))},
-                        {"created", s.created},
-                        {"expires", s.expires},
-                        {"source", s.source}};
-    std::string value(1, static_cast<char>(kVersion));
-    value += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+Result<void> SuppressionStore::put(const Suppression& s) { return put_all({s}); }
+
+Result<void> SuppressionStore::put_all(const std::vector<Suppression>& entries) {
     try {
         store::lmdb::WriteTxn txn(db_.env());
-        txn.put(dbi_, record_key(s.org, s.address), value);
+        for (const auto& s : entries) {
+            nlohmann::json j = {{"reason", std::string(to_string(s.reason))},
+                                {"created", s.created},
+                                {"expires", s.expires},
+                                {"source", s.source}};
+            std::string value(1, static_cast<char>(kVersion));
+            value += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+            txn.put(dbi_, record_key(s.org, s.address), value);
+        }
         txn.commit();
         return {};
     } catch (const store::lmdb::StoreError& e) {

@@ -39,6 +39,8 @@ public:
 
     // Adds or replaces the entry of (org, address).
     Result<void> put(const Suppression& s);
+    // Many in one transaction (import): all or none.
+    Result<void> put_all(const std::vector<Suppression>& entries);
     // Removes it; false when there was none.
     Result<bool> remove(const std::string& org, const std::string& address);
     // The entry that suppresses `rcpt` for mail of `org` at time `now`, if
