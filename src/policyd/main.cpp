@@ -112,6 +112,8 @@ int main(int argc, char** argv) {
     asio::io_context io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE);
     policyd::PolicyDecider decider(*counters, *data, SystemClock::instance());
     decider.set_policy({cfg, policy.policy});
+    suppress::SuppressionStore suppressions(*data);
+    decider.set_suppressions(&suppressions);
     policyd::PolicyServer server(io, decider);
     if (auto r = server.listen(cfg->policyd_listen, cfg->policyd_socket_mode, sock_uid, sock_gid); !r)
         msg_fatal("%s", r.error().c_str());

@@ -1,6 +1,8 @@
 // PolicyDecider; see policy_decide.hpp.
 #include "policyd/policy_decide.hpp"
 
+#include <ctime>
+
 #include "core/log/decision_log.hpp"
 #include "core/log/msg.hpp"
 #include "core/util/strings.hpp"
@@ -60,6 +62,8 @@ std::string PolicyDecider::decide(const PolicyRequest& req) {
     std::uint64_t size = parse_uint(req.size).value_or(0);
     limits::LimitSettings settings{cfg.limits_approaching_fraction, cfg.limits_dry_run};
     Micros now = clock_.now();
+    if (stage == limits::Stage::Rcpt)
+        if (auto refused = check_suppressed(req, who, now)) return *refused;
     auto decision = limits::check_limits(policy.limits, settings, who, stage, size, store_, now);
     if (!decision) return on_store_error(decision.error());
 
@@ -82,6 +86,47 @@ std::string PolicyDecider::decide(const PolicyRequest& req) {
                 true);
     }
     return act(req, *decision, stage_name, who);
+}
+
+std::optional<std::string> PolicyDecider::check_suppressed(const PolicyRequest& req, const limits::Subject& who,
+                                                           Micros now) {
+    if (!suppressions_ || req.recipient.empty()) return std::nullopt;
+    auto rcpt = suppress::normalize_address(req.recipient);
+    if (!rcpt) return std::nullopt;  // not an address we could have stored
+    auto hit = suppressions_->match(who.org, *rcpt, now / kMicrosPerSecond);
+    if (!hit) return std::nullopt;
+    ++stats_.reject;
+    char date[16] = "?";
+    std::time_t created = hit->created;
+    std::tm tm{};
+    if (gmtime_r(&created, &tm)) std::strftime(date, sizeof date, "%Y-%m-%d", &tm);
+    std::string reason(suppress::to_string(hit->reason));
+    for (char& c : reason)
+        if (c == '-') c = ' ';
+    std::string reply = view_.config->policyd_suppressed_reply;
+    auto fill = [&](std::string_view name, const std::string& value) {
+        for (auto at = reply.find(name); at != std::string::npos; at = reply.find(name, at + value.size()))
+            reply.replace(at, name.size(), value);
+    };
+    fill("{reason}", reason);
+    fill("{date}", date);
+    fill("{address}", rcpt->key());
+    log::DecisionLine line;
+    line.queue_id = req.queue_id;
+    line.action = "reject";
+    line.stage = "RCPT";
+    line.client_name = req.client_name;
+    line.client_address = req.client_address;
+    line.reply = reply;
+    line.fields.emplace_back("user", who.user.empty() ? "-" : who.user);
+    line.fields.emplace_back("org", who.org.empty() ? "-" : who.org);
+    line.fields.emplace_back("suppressed", hit->address);
+    line.fields.emplace_back("scope", hit->org.empty() ? "global" : "org:" + hit->org);
+    line.fields.emplace_back("reason", std::string(suppress::to_string(hit->reason)));
+    line.sender = req.sender;
+    line.recipient = req.recipient;
+    msg_info("%s", log::format_decision(line).c_str());
+    return reply;
 }
 
 std::string PolicyDecider::act(const PolicyRequest& req, const limits::LimitDecision& d, std::string_view stage,

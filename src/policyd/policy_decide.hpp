@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/config/config.hpp"
@@ -15,6 +16,7 @@
 #include "core/events/event.hpp"
 #include "core/limits/bucket_store.hpp"
 #include "core/limits/limit_check.hpp"
+#include "core/suppress/suppression_store.hpp"
 #include "core/util/clock.hpp"
 #include "policyd/policy_request.hpp"
 
@@ -40,6 +42,8 @@ public:
         : store_(store), events_(events), clock_(clock) {}
 
     void set_policy(PolicyView view) { view_ = std::move(view); }
+    // Recipients in this list are refused at RCPT (before any limit is charged).
+    void set_suppressions(const suppress::SuppressionStore* list) { suppressions_ = list; }
     const PolicyView& policy() const { return view_; }
 
     // The action for Postfix (without "action="), e.g. "DUNNO" or
@@ -58,10 +62,13 @@ private:
     void log_hit(const PolicyRequest& req, const limits::LimitHit& hit, std::string_view action,
                  std::string_view stage, const std::string& reply, const limits::Subject& who, bool dry_run);
     std::string on_store_error(const std::string& what);
+    // The reply for a suppressed recipient, or nullopt.
+    std::optional<std::string> check_suppressed(const PolicyRequest& req, const limits::Subject& who, Micros now);
 
     limits::BucketStore& store_;
     events::EventSink& events_;
     const Clock& clock_;
+    const suppress::SuppressionStore* suppressions_ = nullptr;
     PolicyView view_;
     DecisionStats stats_;
     Micros last_error_log_ = 0;

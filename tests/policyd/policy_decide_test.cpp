@@ -7,6 +7,7 @@
 #include "core/config/config_file.hpp"
 #include "core/store/counters_db.hpp"
 #include "core/store/data_db.hpp"
+#include "core/suppress/suppression_store.hpp"
 #include "policyd/policy_decide.hpp"
 #include "support/fake_clock.hpp"
 #include "support/log_capture.hpp"
@@ -130,4 +131,48 @@ TEST_CASE("a store failure answers on_error and logs an error") {
     }
     CHECK(last == "DEFER_IF_PERMIT 4.3.0 Policy service temporarily unavailable");
     CHECK(logs.contains("error: counters database is full: raise [store] counters_max_size"));
+}
+
+TEST_CASE("a suppressed recipient is refused at RCPT, per org and globally, before any limit is charged") {
+    Fixture f("user * recipients 1/1h 1 defer\n", "@acme.example acme\n@beta.example beta\n");
+    suppress::SuppressionStore list(*f.data);
+    suppress::Suppression s;
+    s.org = "acme";
+    s.address = "bob@remote.example";
+    s.reason = suppress::Reason::HardBounce;
+    s.created = 1795132800;  // 2026-11-20
+    REQUIRE(list.put(s).ok());
+    f.decider.set_suppressions(&list);
+    test::LogCapture logs;
+    CHECK(f.ask("RCPT", "alice@acme.example") == "550 5.1.1 recipient suppressed: hard bounce on 2026-11-20");
+    CHECK(logs.contains("NOQUEUE: reject: RCPT from mx.example[192.0.2.7]: 550 5.1.1 recipient suppressed: hard "
+                        "bounce on 2026-11-20; user=alice@acme.example org=acme suppressed=bob@remote.example "
+                        "scope=org:acme reason=hard-bounce from=<s@acme.example> to=<bob@remote.example>"));
+    // another org's mail to the same address passes (and its bucket is charged)
+    CHECK(f.ask("RCPT", "carol@beta.example") == "DUNNO");
+    // the refusal charged nothing: alice's one recipient an hour is still there
+    f.decider.set_suppressions(nullptr);
+    CHECK(f.ask("RCPT", "alice@acme.example") == "DUNNO");
+    f.decider.set_suppressions(&list);
+    // a global @domain entry refuses everyone's mail to the domain, before
+    // carol's empty recipient bucket would defer it
+    s.org.clear();
+    s.address = "@remote.example";
+    s.reason = suppress::Reason::Manual;
+    REQUIRE(list.put(s).ok());
+    CHECK(f.ask("RCPT", "carol@beta.example") == "550 5.1.1 recipient suppressed: manual on 2026-11-20");
+    CHECK(f.decider.stats().reject == 2);
+}
+
+TEST_CASE("the suppressed reply is configurable") {
+    Fixture f("", "@acme.example acme\n",
+              "[policyd]\nsuppressed_reply = 550 5.7.1 <{address}> does not take our mail ({reason})\n");
+    suppress::SuppressionStore list(*f.data);
+    suppress::Suppression s;
+    s.address = "bob@remote.example";
+    s.reason = suppress::Reason::Complaint;
+    REQUIRE(list.put(s).ok());
+    f.decider.set_suppressions(&list);
+    CHECK(f.ask("RCPT", "alice@acme.example") == "550 5.7.1 <bob@remote.example> does not take our mail (complaint)");
+    CHECK(f.ask("END-OF-MESSAGE", "alice@acme.example") == "DUNNO");  // only RCPT refuses
 }
