@@ -12,7 +12,9 @@
 #     everything to the sink.
 # Then sends mail as XCLIENT LOGIN=... users with tests/e2e/smtp_send.py and
 # checks the SMTP replies, Postfix's queues, what reached the sink and the
-# daemon's log. One "ok"/"FAIL" line per assertion, then "N passed, M failed".
+# daemon's log, and that a recipient suppressed with `sendwarden suppress add`
+# while policyd runs is refused at RCPT. One "ok"/"FAIL" line per assertion,
+# then "N passed, M failed".
 #
 # Exit: 0 all passed, 1 a failure, 77 skipped (no Postfix, or not root: a
 # private Postfix instance can only be started by root).
@@ -209,6 +211,28 @@ if wait_for 3 hold_logged; then
     ok "d: policyd logged the hold: $(grep 'hold:' "$T/policyd.log" | grep 'user=held@hold\.example' | head -n 1 | cut -c 1-160)"
 else
     fail "d: policyd log has no 'hold:' line with user=held@hold.example"
+fi
+
+# ------------------------------------------------------------------ s. suppression
+# a recipient suppressed for org "other" with the CLI, while policyd runs: its
+# next message from dave is refused at RCPT with our text
+if "$CLI" -c "$T/sendwarden.conf" suppress add 'rcpt+s-1@remote.example' --org other --reason hard-bounce \
+        >"$T/suppress.out" 2>&1; then
+    send s dave@other.example dave@other.example 'rcpt+{tag}@remote.example' 1 || die "SMTP session s failed"
+    if [ "$(field s-1 2)" = 550 ] && [ "$(field s-1 3)" = - ] &&
+            grep -q "^5\.1\.1 .*recipient suppressed: hard bounce on $(date -u +%F)" <<<"$(field s-1 4)"; then
+        ok "s: a suppressed recipient is refused at RCPT: $(field s-1 2) $(field s-1 4)"
+    else
+        fail "s: the suppressed recipient refused at RCPT with 550 5.1.1 ($(got s-1))"
+    fi
+    suppress_logged() { grep 'reject:' "$T/policyd.log" | grep -q 'suppressed=rcpt+s-1@remote\.example scope=org:other reason=hard-bounce'; }
+    if wait_for 3 suppress_logged; then
+        ok "s: policyd logged the refusal with scope and reason"
+    else
+        fail "s: policyd log has no 'reject:' line for rcpt+s-1@remote.example"
+    fi
+else
+    fail "s: sendwarden suppress add: $(cat "$T/suppress.out")"
 fi
 
 # ------------------------------------------------------------------ delivery
