@@ -150,7 +150,9 @@ MILTER_PID=$!
 track_pid "$MILTER_PID"
 wait_for 10 milter_up
 alive "$MILTER_PID" && listening "$MILTER_PORT" || die "sendwarden-milter did not start on 127.0.0.1:$MILTER_PORT"
-if grep -q 'ready: .*2 signing keys' "$T/milter.log"; then
+# the socket listens before the keys are loaded (they are read as the user we
+# run as): wait for the line rather than look once
+if wait_for 10 grep -q 'ready: .*2 signing keys' "$T/milter.log"; then
     ok "sendwarden-milter started with 2 signing keys"
 else
     fail "sendwarden-milter logged 'ready: ... 2 signing keys' ($(tail -n 2 "$T/milter.log" | tr '\n' ' '))"
