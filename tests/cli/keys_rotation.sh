@@ -39,7 +39,7 @@ stop_dns() {
 trap 'stop_dns; rm -rf "$T"' EXIT
 trap 'exit 1' INT TERM HUP
 
-PORT=$("$PY" -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$("$PY" "$(dirname "$0")/../support/free_dns_port.py")
 mkdir -p "$T/policy"
 printf '[global]\npolicy_dir = %s/policy\n[dns]\nserver = 127.0.0.1:%s\ntimeout = 3s\n' "$T" "$PORT" >"$T/sendwarden.conf"
 : >"$T/policy/limits"

@@ -42,7 +42,7 @@ trap 'exit 1' INT TERM HUP
 
 # ------------------------------------------------------------------ the zone
 start_dns() {
-    PORT=$("$PY" -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    PORT=$("$PY" "$(dirname "$0")/../support/free_dns_port.py")
     local user=()
     [ "$(id -u)" = 0 ] && user=(--user=root)
     "$DNSMASQ" --no-daemon --no-resolv --no-hosts --conf-file=/dev/null --pid-file= "${user[@]}" \
