@@ -173,12 +173,11 @@ int remove_cmd(const CliContext& ctx, const std::vector<std::string>& args) {
     auto& o = std::get<Opened>(opened);
     suppress::SuppressionStore store(*o.db);
     // A complaint is the recipient's own word: it goes only when forced.
-    for (const auto& s : store.list(org))
-        if (s.address == a->key() && s.reason == suppress::Reason::Complaint && !force) {
-            std::cerr << "sendwarden suppress remove: " << s.address
-                      << " is suppressed by a complaint; --force removes it anyway\n";
-            return EX_NOPERM;
-        }
+    if (auto s = store.get(org, a->key()); s && s->reason == suppress::Reason::Complaint && !force) {
+        std::cerr << "sendwarden suppress remove: " << s->address
+                  << " is suppressed by a complaint; --force removes it anyway\n";
+        return EX_NOPERM;
+    }
     auto gone = store.remove(org, a->key());
     if (!gone) {
         std::cerr << "sendwarden suppress remove: " << gone.error() << "\n";

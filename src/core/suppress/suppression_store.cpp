@@ -93,6 +93,13 @@ Result<bool> SuppressionStore::remove(const std::string& org, const std::string&
     }
 }
 
+std::optional<Suppression> SuppressionStore::get(const std::string& org, const std::string& address) const {
+    store::lmdb::ReadTxn txn(db_.env());
+    auto k = record_key(org, address);
+    auto v = txn.get(dbi_, k);
+    return v ? decode(k, *v) : std::nullopt;
+}
+
 std::optional<Suppression> SuppressionStore::match(const std::string& org, const Address& rcpt,
                                                    std::int64_t now) const {
     store::lmdb::ReadTxn txn(db_.env());

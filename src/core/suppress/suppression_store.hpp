@@ -43,6 +43,8 @@ public:
     Result<void> put_all(const std::vector<Suppression>& entries);
     // Removes it; false when there was none.
     Result<bool> remove(const std::string& org, const std::string& address);
+    // The entry of exactly (org, address), expired or not.
+    std::optional<Suppression> get(const std::string& org, const std::string& address) const;
     // The entry that suppresses `rcpt` for mail of `org` at time `now`, if
     // any: org scope before global, the address before its domain.
     std::optional<Suppression> match(const std::string& org, const Address& rcpt, std::int64_t now) const;
