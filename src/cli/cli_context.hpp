@@ -18,5 +18,8 @@ int cmd_keygen(const CliContext& ctx);
 int cmd_keys(const CliContext& ctx);
 int cmd_spf(const CliContext& ctx);
 int cmd_suppress(const CliContext& ctx);
+int cmd_ingest(const CliContext& ctx);
+int cmd_org(const CliContext& ctx);
+int cmd_stats(const CliContext& ctx);
 
 }  // namespace sw::cli

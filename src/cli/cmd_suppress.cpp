@@ -26,6 +26,7 @@
 
 #include "cli/cli_context.hpp"
 #include "cli/cli_options.hpp"
+#include "cli/cli_state.hpp"
 #include "core/config/config_file.hpp"
 #include "core/log/msg.hpp"
 #include "core/suppress/suppression_store.hpp"
@@ -38,62 +39,6 @@ namespace {
 
 constexpr const char* kCsvHeader = "address,org,reason,created,expires,source";
 constexpr std::size_t kImportBatch = 20000;
-
-std::string unix_user() {
-    if (const passwd* pw = getpwuid(getuid())) return pw->pw_name;
-    return "uid " + std::to_string(getuid());
-}
-
-struct Opened {
-    std::shared_ptr<const config::Config> cfg;
-    std::unique_ptr<store::DataDb> db;
-};
-
-// Config and data environment, or the exit status to return.
-std::variant<Opened, int> open_store(const CliContext& ctx) {
-    auto loaded = config::load_config(ctx.config_file);
-    if (!loaded.config) {
-        for (const auto& e : loaded.errors) std::cerr << e << "\n";
-        return EX_CONFIG;
-    }
-    Opened o{loaded.config, nullptr};
-    const std::string& dir = o.cfg->store_state_dir;
-    struct stat st{};
-    if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-        std::cerr << "sendwarden suppress: the state directory " << dir
-                  << " does not exist ([store] state_dir; the daemons create it at their first start)\n";
-        return EX_CONFIG;
-    }
-    try {
-        o.db = store::DataDb::open(dir, o.cfg->store_data_max_size);
-    } catch (const std::exception& e) {
-        std::cerr << "sendwarden suppress: cannot open the data store in " << dir << ": " << e.what() << "\n";
-        return EX_TEMPFAIL;
-    }
-    // Run as root, we may just have created data/: it belongs to whoever
-    // owns the state directory (the daemons' user), never to root.
-    if (geteuid() == 0 && st.st_uid != 0) {
-        std::error_code ec;
-        for (const auto& entry : std::filesystem::recursive_directory_iterator(dir + "/data", ec))
-            if (chown(entry.path().c_str(), st.st_uid, st.st_gid) != 0) break;
-        if (chown((dir + "/data").c_str(), st.st_uid, st.st_gid) != 0) {
-            std::cerr << "sendwarden suppress: cannot give " << dir << "/data to the owner of " << dir << "\n";
-        }
-    }
-    return o;
-}
-
-void audit(store::DataDb& db, const std::string& what, const std::string& org, nlohmann::json body) {
-    const std::string who = unix_user();
-    msg_info("audit: user=%s %s", who.c_str(), what.c_str());
-    body["user"] = who;
-    events::Event e;
-    e.type = "audit";
-    e.time = static_cast<Micros>(std::time(nullptr)) * 1000000;
-    e.org = org;
-    e.body = std::move(body);
-    if (auto r = db.append({e}); !r) std::cerr << "sendwarden suppress: audit event not recorded: " << r.error() << "\n";
-}
 
 nlohmann::json to_json(const suppress::Suppression& s) {
     return {{"address", s.address}, {"org", s.org},         {"reason", std::string(suppress::to_string(s.reason))},
@@ -130,9 +75,9 @@ int add_cmd(const CliContext& ctx, const std::vector<std::string>& args) {
         std::cerr << "sendwarden suppress add: " << a.error() << "\n";
         return EX_DATAERR;
     }
-    auto opened = open_store(ctx);
+    auto opened = open_state(ctx, "suppress");
     if (auto* rc = std::get_if<int>(&opened)) return *rc;
-    auto& o = std::get<Opened>(opened);
+    auto& o = std::get<OpenedState>(opened);
     suppress::Suppression s;
     s.org = org;
     s.address = a->key();
@@ -140,12 +85,12 @@ int add_cmd(const CliContext& ctx, const std::vector<std::string>& args) {
     s.created = std::time(nullptr);
     s.expires = expires_in > 0 ? s.created + expires_in : 0;
     s.source = source.empty() ? "cli:" + unix_user() : source;
-    suppress::SuppressionStore store(*o.db);
+    suppress::SuppressionStore store(*o.data);
     if (auto r = store.put(s); !r) {
         std::cerr << "sendwarden suppress add: " << r.error() << "\n";
         return EX_TEMPFAIL;
     }
-    audit(*o.db, "suppress add " + s.address + (org.empty() ? "" : " org=" + org) + " reason=" + reason_text, org,
+    audit(*o.data, "suppress", "suppress add " + s.address + (org.empty() ? "" : " org=" + org) + " reason=" + reason_text, org,
           to_json(s));
     std::cout << "suppressed " << s.address << (org.empty() ? " for every org" : " for org " + org) << " ("
               << reason_text << ")\n";
@@ -168,10 +113,10 @@ int remove_cmd(const CliContext& ctx, const std::vector<std::string>& args) {
         std::cerr << "sendwarden suppress remove: " << a.error() << "\n";
         return EX_DATAERR;
     }
-    auto opened = open_store(ctx);
+    auto opened = open_state(ctx, "suppress");
     if (auto* rc = std::get_if<int>(&opened)) return *rc;
-    auto& o = std::get<Opened>(opened);
-    suppress::SuppressionStore store(*o.db);
+    auto& o = std::get<OpenedState>(opened);
+    suppress::SuppressionStore store(*o.data);
     // A complaint is the recipient's own word: it goes only when forced.
     if (auto s = store.get(org, a->key()); s && s->reason == suppress::Reason::Complaint && !force) {
         std::cerr << "sendwarden suppress remove: " << s->address
@@ -188,7 +133,7 @@ int remove_cmd(const CliContext& ctx, const std::vector<std::string>& args) {
                   << (org.empty() ? " globally" : " for org " + org) << "\n";
         return 1;
     }
-    audit(*o.db, "suppress remove " + a->key() + (org.empty() ? "" : " org=" + org) + (force ? " forced" : ""), org,
+    audit(*o.data, "suppress", "suppress remove " + a->key() + (org.empty() ? "" : " org=" + org) + (force ? " forced" : ""), org,
           {{"address", a->key()}, {"org", org}, {"forced", force}});
     std::cout << "removed " << a->key() << (org.empty() ? " (global)" : " (org " + org + ")") << "\n";
     return 0;
@@ -203,10 +148,10 @@ int list_cmd(const CliContext& ctx, const std::vector<std::string>& args, bool c
     if (!csv) desc.add_options()("json", po::bool_switch(&json), "one JSON object per entry");
     po::variables_map vm;
     if (auto done = parse_command_options(args, desc, csv ? "suppress export" : "suppress list", vm)) return *done;
-    auto opened = open_store(ctx);
+    auto opened = open_state(ctx, "suppress");
     if (auto* rc = std::get_if<int>(&opened)) return *rc;
-    auto& o = std::get<Opened>(opened);
-    suppress::SuppressionStore store(*o.db);
+    auto& o = std::get<OpenedState>(opened);
+    suppress::SuppressionStore store(*o.data);
     auto entries = store.list(vm.count("org") ? std::optional<std::string>(org) : std::nullopt);
     if (csv) std::cout << kCsvHeader << "\n";
     else if (!json) std::cout << "ADDRESS\tORG\tREASON\tCREATED\tEXPIRES\tSOURCE\n";
@@ -242,9 +187,9 @@ int import_cmd(const CliContext& ctx, const std::vector<std::string>& args) {
     std::unique_ptr<store::DataDb> db_holder;
     std::optional<suppress::SuppressionStore> store;
     if (!dry_run) {
-        auto opened = open_store(ctx);
+        auto opened = open_state(ctx, "suppress");
         if (auto* rc = std::get_if<int>(&opened)) return *rc;
-        db_holder = std::move(std::get<Opened>(opened).db);
+        db_holder = std::move(std::get<OpenedState>(opened).data);
         store.emplace(*db_holder);
     }
     const bool progress = isatty(STDERR_FILENO);
@@ -324,7 +269,7 @@ int import_cmd(const CliContext& ctx, const std::vector<std::string>& args) {
     std::cout << (dry_run ? "checked " : "imported ") << good << " rows from " << file << ", " << bad
               << " bad row(s) skipped" << (dry_run ? " (dry run: nothing changed)" : "") << "\n";
     if (db_holder && good)
-        audit(*db_holder, "suppress import " + file + " rows=" + std::to_string(good), "",
+        audit(*db_holder, "suppress", "suppress import " + file + " rows=" + std::to_string(good), "",
               {{"file", file}, {"rows", good}, {"bad_rows", bad}});
     return bad ? EX_DATAERR : 0;
 }

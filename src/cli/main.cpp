@@ -32,6 +32,9 @@ constexpr Command kCommands[] = {
      sw::cli::cmd_spf},
     {"suppress", "suppress add|remove|list|export|import: the suppression list",
      sw::cli::cmd_suppress},
+    {"org", "org status [ORG] [--json] | org pause ORG --reason TEXT | org resume ORG: sending state of an org",
+     sw::cli::cmd_org},
+    {"stats", "stats [--org ORG] [--json]: sent, bounced, complained, rates and state per org", sw::cli::cmd_stats},
 };
 
 void usage(std::ostream& out, const po::options_description& desc) {

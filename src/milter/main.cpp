@@ -21,6 +21,8 @@
 #include "core/config/config_file.hpp"
 #include "core/dkim/from_address.hpp"
 #include "core/log/msg.hpp"
+#include "core/sent/sent_index.hpp"
+#include "core/store/counters_db.hpp"
 #include "core/util/daemon.hpp"
 #include "core/util/privileges.hpp"
 #include "milter/milter_server.hpp"
@@ -127,6 +129,20 @@ int main(int argc, char** argv) {
     auto lib = sw::dkim::DkimLib::create();
     if (!lib) msg_fatal("%s", lib.error().c_str());
     milter::MilterRuntime runtime(std::move(*lib), built.state);
+
+    // Outbound Message-IDs go to the sent index (in the counters
+    // environment) for bounce attribution; signing works without it.
+    std::unique_ptr<store::CountersDb> counters;
+    std::unique_ptr<sent::SentIndex> sent_index;
+    try {
+        counters = store::CountersDb::open(cfg->store_state_dir, cfg->store_counters_max_size);
+        sent_index = std::make_unique<sent::SentIndex>(counters->env());
+        runtime.set_sent_index(sent_index.get());
+    } catch (const std::exception& e) {
+        msg_warn("cannot open the sent index in %s: %s; Message-IDs are not recorded (bounces are then attributed "
+                 "by queue id only)",
+                 cfg->store_state_dir.c_str(), e.what());
+    }
 
     const std::string config_file = opts.config_file;
     milter::SignalThread signals(

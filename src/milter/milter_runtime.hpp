@@ -10,6 +10,7 @@
 
 #include "core/dkim/dkim_lib.hpp"
 #include "core/limits/session_caps.hpp"
+#include "core/sent/sent_index.hpp"
 #include "milter/milter_state.hpp"
 
 namespace sw::milter {
@@ -30,6 +31,10 @@ public:
     const dkim::DkimLib& dkim() const noexcept { return *dkim_; }
     limits::SessionCaps& caps() noexcept { return caps_; }
     MilterStats& stats() noexcept { return stats_; }
+    // Where outbound Message-IDs are recorded (null: not recorded). LMDB
+    // write transactions serialize themselves across threads and processes.
+    sent::SentIndex* sent_index() const noexcept { return sent_index_; }
+    void set_sent_index(sent::SentIndex* index) noexcept { sent_index_ = index; }
 
     std::shared_ptr<const MilterState> state() const {
         std::lock_guard lock(mu_);
@@ -45,6 +50,7 @@ private:
     std::unique_ptr<dkim::DkimLib> dkim_;
     limits::SessionCaps caps_;
     MilterStats stats_;
+    sent::SentIndex* sent_index_ = nullptr;
     mutable std::mutex mu_;
     std::shared_ptr<const MilterState> state_;
 };

@@ -6,9 +6,12 @@
 // trace fields and removes forged Authentication-Results (RFC 8601 §5).
 #include "milter/milter_session.hpp"
 
+#include "core/sent/sent_index.hpp"
+
 #include "core/authres/auth_headers.hpp"
 #include "core/log/decision_log.hpp"
 #include "core/log/msg.hpp"
+#include "core/sent/sent_index.hpp"
 #include "core/util/strings.hpp"
 
 namespace sw::milter {
@@ -164,6 +167,8 @@ void MilterSession::header(std::string_view name, std::string_view value) {
     if (!message_) return;
     Message& m = *message_;
     if (iequals(name, "From")) m.from_values.emplace_back(value);
+    if (m.direction.outbound && m.message_id.empty() && iequals(name, "Message-ID"))
+        m.message_id = sent::normalize_message_id(value);
     if (iequals(name, "Authentication-Results")) {
         ++m.ar_seen;
         if (!m.direction.outbound && authres::authserv_id_of(value) == state_->authserv_id)
@@ -212,6 +217,13 @@ EomResult MilterSession::end_of_message(std::string_view queue_id) {
     Message& m = *message_;
     std::string_view qid = or_noqueue(queue_id);
     auto& stats = runtime_.stats();
+
+    // The Message-ID joins policyd's record of this queue id: bounces and
+    // complaints that quote only the Message-ID find their org by it.
+    if (m.direction.outbound && !m.message_id.empty() && !queue_id.empty())
+        if (auto* index = runtime_.sent_index())
+            if (auto r = index->record_message_id(std::string(queue_id), m.message_id, std::time(nullptr)); !r)
+                msg_warn("%.*s: sent index: %s", static_cast<int>(qid.size()), qid.data(), r.error().c_str());
 
     if (m.direction.outbound) {
         if (m.error.empty() && m.signer) {

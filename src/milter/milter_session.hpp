@@ -68,6 +68,7 @@ private:
         std::optional<spf::Verdict> spf_verdict;
         std::vector<std::pair<std::string, std::string>> headers;  // until end of headers
         std::vector<std::string> from_values;
+        std::string message_id;  // outbound: recorded in the sent index at end of message
         std::vector<int> forged_ar;  // occurrences of Authentication-Results with our authserv-id
         int ar_seen = 0;
         std::unique_ptr<dkim::Signer> signer;

@@ -49,12 +49,13 @@ void chown_state(const std::string& state_dir, const RunAs& who) {
 
 void log_stats(const policyd::DecisionStats& s, std::size_t connections) {
     msg_info("statistics: requests=%llu dunno=%llu defer=%llu reject=%llu hold=%llu warn=%llu dry_run_hits=%llu "
-             "bad_requests=%llu store_errors=%llu connections=%zu",
+             "bad_requests=%llu store_errors=%llu suppressed=%llu paused=%llu sent_recorded=%llu connections=%zu",
              static_cast<unsigned long long>(s.requests), static_cast<unsigned long long>(s.dunno),
              static_cast<unsigned long long>(s.defer), static_cast<unsigned long long>(s.reject),
              static_cast<unsigned long long>(s.hold), static_cast<unsigned long long>(s.warn),
              static_cast<unsigned long long>(s.dry_run_hits), static_cast<unsigned long long>(s.bad_requests),
-             static_cast<unsigned long long>(s.store_errors), connections);
+             static_cast<unsigned long long>(s.store_errors), static_cast<unsigned long long>(s.suppressed),
+             static_cast<unsigned long long>(s.paused), static_cast<unsigned long long>(s.sent_recorded), connections);
 }
 
 }  // namespace
@@ -114,6 +115,10 @@ int main(int argc, char** argv) {
     decider.set_policy({cfg, policy.policy});
     suppress::SuppressionStore suppressions(*data);
     decider.set_suppressions(&suppressions);
+    sent::SentIndex sent_index(counters->env());
+    reputation::OrgCounters org_counters(counters->env());
+    reputation::OrgStateStore org_states(*data);
+    decider.set_sending_state({&sent_index, &org_counters, &org_states});
     policyd::PolicyServer server(io, decider);
     if (auto r = server.listen(cfg->policyd_listen, cfg->policyd_socket_mode, sock_uid, sock_gid); !r)
         msg_fatal("%s", r.error().c_str());
@@ -184,6 +189,33 @@ int main(int argc, char** argv) {
         });
     };
     schedule_prune();
+
+    // The sent index keeps [sent] retention; the hourly org counts twice the
+    // longest window the rates or `stats` look at. Bounded steps again.
+    asio::steady_timer sent_timer(io);
+    std::function<void()> schedule_sent_prune = [&] {
+        sent_timer.expires_after(std::chrono::microseconds(decider.policy().config->sent_prune_interval));
+        sent_timer.async_wait([&](boost::system::error_code ec) {
+            if (ec) return;
+            const auto& c = *decider.policy().config;
+            std::int64_t now = SystemClock::instance().now() / kMicrosPerSecond;
+            std::size_t removed = 0;
+            for (int step = 0; step < 1000; ++step) {
+                auto r = sent_index.prune(now - c.sent_retention / kMicrosPerSecond, 5000);
+                if (!r) { msg_error("sent index prune: %s", r.error().c_str()); break; }
+                removed += *r;
+                if (*r < 5000) break;
+            }
+            std::int64_t keep = std::max<std::int64_t>(2 * c.reputation_window / kMicrosPerSecond, 30 * 86400);
+            do {
+                auto r = org_counters.prune(now - keep, 20000);
+                if (!r) { msg_error("org counters prune: %s", r.error().c_str()); break; }
+            } while (!org_counters.sweep_done());
+            if (removed) msg_info("prune: removed %zu sent-index entries", removed);
+            schedule_sent_prune();
+        });
+    };
+    schedule_sent_prune();
 
     // Periodic statistics, like Postfix's anvil.
     asio::steady_timer stats_timer(io);

@@ -62,8 +62,10 @@ std::string PolicyDecider::decide(const PolicyRequest& req) {
     std::uint64_t size = parse_uint(req.size).value_or(0);
     limits::LimitSettings settings{cfg.limits_approaching_fraction, cfg.limits_dry_run};
     Micros now = clock_.now();
-    if (stage == limits::Stage::Rcpt)
+    if (stage == limits::Stage::Rcpt) {
         if (auto refused = check_suppressed(req, who, now)) return *refused;
+        if (auto held = check_paused(req, who)) return *held;
+    }
     auto decision = limits::check_limits(policy.limits, settings, who, stage, size, store_, now);
     if (!decision) return on_store_error(decision.error());
 
@@ -85,7 +87,71 @@ std::string PolicyDecider::decide(const PolicyRequest& req) {
         log_hit(req, hit, limits::action_name(hit.rule->action), stage_name, action_reply(hit.rule->action, text), who,
                 true);
     }
-    return act(req, *decision, stage_name, who);
+    std::string answer = act(req, *decision, stage_name, who);
+    if (stage == limits::Stage::EndOfMessage && (answer == "DUNNO" || answer.rfind("WARN ", 0) == 0))
+        record_sent(req, who, now);
+    return answer;
+}
+
+std::optional<std::string> PolicyDecider::check_paused(const PolicyRequest& req, const limits::Subject& who) {
+    if (!sending_.org_states || who.org.empty()) return std::nullopt;
+    auto state = sending_.org_states->get(who.org);
+    if (state.mode != reputation::OrgMode::Paused) return std::nullopt;
+    const auto& cfg = *view_.config;
+    std::string action = cfg.reputation_pause_action;
+    if (auto o = view_.policy->org_settings.of(who.org).pause_action) action = *o;
+    std::string text = cfg.reputation_paused_reply;
+    auto fill = [&](std::string_view name, const std::string& value) {
+        for (auto at = text.find(name); at != std::string::npos; at = text.find(name, at + value.size()))
+            text.replace(at, name.size(), value);
+    };
+    fill("{org}", who.org);
+    fill("{reason}", state.reason);
+    std::string reply;
+    if (action == "defer") {
+        reply = action_reply(limits::Action::Defer, text);
+        ++stats_.defer;
+    } else {
+        reply = action_reply(limits::Action::Hold, text);
+        ++stats_.hold;
+    }
+    ++stats_.paused;
+    log::DecisionLine line;
+    line.queue_id = req.queue_id;
+    line.action = action == "defer" ? "defer" : "hold";
+    line.stage = "RCPT";
+    line.client_name = req.client_name;
+    line.client_address = req.client_address;
+    line.reply = reply;
+    line.fields.emplace_back("user", who.user.empty() ? "-" : who.user);
+    line.fields.emplace_back("org", who.org);
+    line.fields.emplace_back("paused", state.by.empty() ? "yes" : state.by);
+    line.sender = req.sender;
+    line.recipient = req.recipient;
+    msg_info("%s", log::format_decision(line).c_str());
+    return reply;
+}
+
+void PolicyDecider::record_sent(const PolicyRequest& req, const limits::Subject& who, Micros now) {
+    std::int64_t secs = now / kMicrosPerSecond;
+    std::uint64_t rcpts = parse_uint(req.recipient_count).value_or(0);
+    if (sending_.sent && !req.queue_id.empty()) {
+        sent::SentMessage m;
+        m.queue_id = std::string(req.queue_id);
+        m.time = secs;
+        m.user = who.user;
+        m.org = who.org;
+        m.sender = lower(req.sender);
+        m.recipients = rcpts;
+        if (auto r = sending_.sent->record_sent(m); !r) return (void)on_store_error(r.error());
+        ++stats_.sent_recorded;
+    }
+    if (sending_.counters) {
+        reputation::Counts c;
+        c.sent = 1;
+        c.rcpts = rcpts;
+        if (auto r = sending_.counters->add(who.org, secs, c); !r) (void)on_store_error(r.error());
+    }
 }
 
 std::optional<std::string> PolicyDecider::check_suppressed(const PolicyRequest& req, const limits::Subject& who,
@@ -96,6 +162,7 @@ std::optional<std::string> PolicyDecider::check_suppressed(const PolicyRequest& 
     auto hit = suppressions_->match(who.org, *rcpt, now / kMicrosPerSecond);
     if (!hit) return std::nullopt;
     ++stats_.reject;
+    ++stats_.suppressed;
     char date[16] = "?";
     std::time_t created = hit->created;
     std::tm tm{};

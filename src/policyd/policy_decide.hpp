@@ -16,6 +16,9 @@
 #include "core/events/event.hpp"
 #include "core/limits/bucket_store.hpp"
 #include "core/limits/limit_check.hpp"
+#include "core/reputation/org_counters.hpp"
+#include "core/reputation/org_state.hpp"
+#include "core/sent/sent_index.hpp"
 #include "core/suppress/suppression_store.hpp"
 #include "core/util/clock.hpp"
 #include "policyd/policy_request.hpp"
@@ -26,6 +29,15 @@ namespace sw::policyd {
 struct DecisionStats {
     std::uint64_t requests = 0, dunno = 0, defer = 0, reject = 0, hold = 0, warn = 0;
     std::uint64_t dry_run_hits = 0, store_errors = 0, bad_requests = 0;
+    std::uint64_t suppressed = 0, paused = 0, sent_recorded = 0;
+};
+
+// Where policyd records what was sent and reads whether an org is paused
+// (issue "Sent-message index", "Rates and automatic pause"). Any may be null.
+struct SendingState {
+    sent::SentIndex* sent = nullptr;
+    reputation::OrgCounters* counters = nullptr;
+    const reputation::OrgStateStore* org_states = nullptr;
 };
 
 struct PolicyView {
@@ -44,6 +56,9 @@ public:
     void set_policy(PolicyView view) { view_ = std::move(view); }
     // Recipients in this list are refused at RCPT (before any limit is charged).
     void set_suppressions(const suppress::SuppressionStore* list) { suppressions_ = list; }
+    // Accepted messages are recorded at END-OF-MESSAGE; a paused org's mail
+    // gets HOLD or defer at RCPT.
+    void set_sending_state(SendingState s) { sending_ = s; }
     const PolicyView& policy() const { return view_; }
 
     // The action for Postfix (without "action="), e.g. "DUNNO" or
@@ -64,11 +79,15 @@ private:
     std::string on_store_error(const std::string& what);
     // The reply for a suppressed recipient, or nullopt.
     std::optional<std::string> check_suppressed(const PolicyRequest& req, const limits::Subject& who, Micros now);
+    // The reply for mail of a paused org, or nullopt.
+    std::optional<std::string> check_paused(const PolicyRequest& req, const limits::Subject& who);
+    void record_sent(const PolicyRequest& req, const limits::Subject& who, Micros now);
 
     limits::BucketStore& store_;
     events::EventSink& events_;
     const Clock& clock_;
     const suppress::SuppressionStore* suppressions_ = nullptr;
+    SendingState sending_;
     PolicyView view_;
     DecisionStats stats_;
     Micros last_error_log_ = 0;

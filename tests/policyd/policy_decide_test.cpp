@@ -176,3 +176,59 @@ TEST_CASE("the suppressed reply is configurable") {
     CHECK(f.ask("RCPT", "alice@acme.example") == "550 5.7.1 <bob@remote.example> does not take our mail (complaint)");
     CHECK(f.ask("END-OF-MESSAGE", "alice@acme.example") == "DUNNO");  // only RCPT refuses
 }
+
+TEST_CASE("a paused org's mail is held at RCPT (or deferred), with one decision line") {
+    Fixture f("", "@acme.example acme\n@beta.example beta\n");
+    f.dir.write("org_settings", "beta pause_action defer\n");
+    auto cfg = config::parse_config("[global]\npolicy_dir = " + f.dir.path() + "\n", "test.conf");
+    auto policy = config::load_policy(f.dir.path());
+    REQUIRE(policy.errors.empty());
+    f.decider.set_policy({cfg.config, policy.policy});
+    reputation::OrgStateStore states(*f.data);
+    f.decider.set_sending_state({nullptr, nullptr, &states});
+    test::LogCapture logs;
+    CHECK(f.ask("RCPT", "alice@acme.example") == "DUNNO");
+    REQUIRE(*states.pause("acme", "bounce rate 12.0% >= 10.0% (250 sent)", "auto", 1));
+    CHECK(f.ask("RCPT", "alice@acme.example") ==
+          "HOLD 4.7.1 sending of org acme is paused: bounce rate 12.0% >= 10.0% (250 sent)");
+    CHECK(logs.contains("NOQUEUE: hold: RCPT from mx.example[192.0.2.7]: HOLD 4.7.1 sending of org acme is paused: "
+                        "bounce rate 12.0% >= 10.0% (250 sent); user=alice@acme.example org=acme paused=auto "
+                        "from=<s@acme.example> to=<bob@remote.example>"));
+    REQUIRE(*states.pause("beta", "manual", "cli:root", 1));
+    CHECK(f.ask("RCPT", "bob@beta.example", "bob@beta.example") ==
+          "450 4.7.1 sending of org beta is paused: manual");
+    CHECK(f.decider.stats().paused == 2);
+    REQUIRE(*states.resume("acme", "cli:root", 2));
+    CHECK(f.ask("RCPT", "alice@acme.example") == "DUNNO");
+}
+
+TEST_CASE("an accepted message is recorded at END-OF-MESSAGE: sent index and org counts") {
+    Fixture f("user * messages 1/1h 1 defer\n", "@acme.example acme\n");
+    sent::SentIndex index(f.counters->env());
+    reputation::OrgCounters counts(f.counters->env());
+    f.decider.set_sending_state({&index, &counts, nullptr});
+    f.clock.set(1'795'500'000'000'000);
+    PolicyRequest r;
+    r.request = "smtpd_access_policy";
+    r.protocol_state = "END-OF-MESSAGE";
+    r.sasl_username = "alice@acme.example";
+    r.sender = "Alice@Acme.example";
+    r.queue_id = "4F2A81";
+    r.recipient_count = "3";
+    CHECK(f.decider.decide(r) == "DUNNO");
+    auto m = index.by_queue_id("4F2A81");
+    REQUIRE(m);
+    CHECK(m->org == "acme");
+    CHECK(m->user == "alice@acme.example");
+    CHECK(m->sender == "alice@acme.example");
+    CHECK(m->recipients == 3);
+    CHECK(m->time == 1'795'500'000);
+    auto c = counts.window("acme", 1'795'500'000, 3600);
+    CHECK(c.sent == 1);
+    CHECK(c.rcpts == 3);
+    // refused at END-OF-MESSAGE (the limit): not sent, not recorded
+    r.queue_id = "4F2A82";
+    CHECK(f.decider.decide(r).rfind("450 ", 0) == 0);
+    CHECK_FALSE(index.by_queue_id("4F2A82"));
+    CHECK(counts.window("acme", 1'795'500'000, 3600).sent == 1);
+}

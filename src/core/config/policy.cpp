@@ -33,6 +33,15 @@ PolicyLoad load_policy(const std::string& policy_dir, const std::string& default
         }
         policy->limits = limits::LimitPolicy(std::move(rules));
     }
+    std::string settings_path = policy_dir + "/org_settings";
+    if (std::ifstream settings_in(settings_path); settings_in) {
+        policy->org_settings = orgs::OrgSettings::parse(settings_in, settings_path, out.errors);
+        for (const auto& [org, o] : policy->org_settings.all())
+            if (org != default_org && !policy->orgs.has_org(org))
+                out.errors.push_back(settings_path + ":0: org '" + org + "' is not named in " + orgs_path);
+    } else if (errno != ENOENT) {
+        out.errors.push_back(settings_path + ":0: cannot open: " + std::strerror(errno));
+    }
     if (out.errors.empty()) out.policy = std::move(policy);
     return out;
 }

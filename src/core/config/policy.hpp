@@ -1,4 +1,4 @@
-// Policy: the policy files of policy_dir (orgs, limits) loaded together as
+// Policy: the policy files of policy_dir (orgs, limits, optional org_settings) loaded together as
 // one immutable snapshot. A reload builds a new one and replaces the old only
 // when every file parsed without error.
 #pragma once
@@ -9,12 +9,14 @@
 
 #include "core/limits/limit_policy.hpp"
 #include "core/orgs/org_map.hpp"
+#include "core/orgs/org_settings.hpp"
 
 namespace sw::config {
 
 struct Policy {
     orgs::OrgMap orgs;
     limits::LimitPolicy limits;
+    orgs::OrgSettings org_settings;  // optional file `org_settings`
 };
 
 struct PolicyLoad {

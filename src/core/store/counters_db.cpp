@@ -60,6 +60,7 @@ std::unique_ptr<CountersDb> CountersDb::open(const std::string& state_dir, std::
     lmdb::EnvOptions opts;
     opts.map_size = map_size;
     opts.durable = false;
+    opts.max_dbs = 16;
     opts.read_only = read_only;
     auto db = std::unique_ptr<CountersDb>(new CountersDb(lmdb::Env::open(state_dir + "/counters", opts)));
     if (read_only) {

@@ -15,6 +15,7 @@ std::unique_ptr<DataDb> DataDb::open(const std::string& state_dir, std::size_t m
     opts.map_size = map_size;
     opts.durable = true;
     opts.read_only = read_only;
+    opts.max_dbs = 16;
     std::string dir = state_dir + "/data";
     auto db = std::unique_ptr<DataDb>(new DataDb(lmdb::Env::open(dir, opts)));
     MDB_dbi meta = db->env_.open_dbi("meta");
@@ -37,23 +38,27 @@ Result<void> DataDb::append(const std::vector<events::Event>& events) {
     if (events.empty()) return {};
     try {
         lmdb::WriteTxn txn(env_);
-        std::uint64_t next = 1;
-        {
-            lmdb::Cursor cur(txn, events_);
-            if (cur.last()) next = read_be64(cur.key(), 0) + 1;
-        }
-        for (const auto& e : events) {
-            nlohmann::json j = {{"type", e.type}, {"time", e.time}, {"org", e.org}, {"body", e.body}};
-            std::string key, value(1, static_cast<char>(kEventVersion));
-            append_be64(key, next++);
-            value += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-            txn.put(events_, key, value, MDB_APPEND);
-        }
+        append_in(txn, events);
         txn.commit();
         return {};
     } catch (const lmdb::StoreError& e) {
         if (e.map_full()) return fail("data database is full: raise [store] data_max_size");
         return fail(std::string("data database: ") + e.what());
+    }
+}
+
+void DataDb::append_in(lmdb::WriteTxn& txn, const std::vector<events::Event>& events) {
+    std::uint64_t next = 1;
+    {
+        lmdb::Cursor cur(txn, events_);
+        if (cur.last()) next = read_be64(cur.key(), 0) + 1;
+    }
+    for (const auto& e : events) {
+        nlohmann::json j = {{"type", e.type}, {"time", e.time}, {"org", e.org}, {"body", e.body}};
+        std::string key, value(1, static_cast<char>(kEventVersion));
+        append_be64(key, next++);
+        value += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        txn.put(events_, key, value, MDB_APPEND);
     }
 }
 

@@ -9,6 +9,9 @@
 //             value = version(1)=1 | JSON {"type","time","org","body"}
 //   "suppressions": see core/suppress/suppression_store.hpp (added within
 //             format 1: a named database LMDB creates when first opened)
+//   "org_state": see core/reputation/org_state.hpp
+//   "soft_bounces", "ingested": see core/ingest/ingest.hpp
+//   "reports": see core/ingest/report_archive.hpp
 #pragma once
 
 #include <string>
@@ -27,6 +30,9 @@ public:
     static std::unique_ptr<DataDb> open(const std::string& state_dir, std::size_t map_size, bool read_only = false);
 
     Result<void> append(const std::vector<events::Event>& events) override;
+    // The same inside a write transaction of the caller, so a state change
+    // and its event commit together (DESIGN "Events"). Throws StoreError.
+    void append_in(lmdb::WriteTxn& txn, const std::vector<events::Event>& events);
 
     // The environment, for the stores that keep their own named databases in it.
     lmdb::Env& env() noexcept { return env_; }

@@ -65,21 +65,30 @@ Result<void> SuppressionStore::put(const Suppression& s) { return put_all({s}); 
 Result<void> SuppressionStore::put_all(const std::vector<Suppression>& entries) {
     try {
         store::lmdb::WriteTxn txn(db_.env());
-        for (const auto& s : entries) {
-            nlohmann::json j = {{"reason", std::string(to_string(s.reason))},
-                                {"created", s.created},
-                                {"expires", s.expires},
-                                {"source", s.source}};
-            std::string value(1, static_cast<char>(kVersion));
-            value += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-            txn.put(dbi_, record_key(s.org, s.address), value);
-        }
+        for (const auto& s : entries) put_in(txn, s);
         txn.commit();
         return {};
     } catch (const store::lmdb::StoreError& e) {
         if (e.map_full()) return fail("data database is full: raise [store] data_max_size");
         return fail(std::string("data database: ") + e.what());
     }
+}
+
+void SuppressionStore::put_in(store::lmdb::WriteTxn& txn, const Suppression& s) {
+    nlohmann::json j = {{"reason", std::string(to_string(s.reason))},
+                        {"created", s.created},
+                        {"expires", s.expires},
+                        {"source", s.source}};
+    std::string value(1, static_cast<char>(kVersion));
+    value += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    txn.put(dbi_, record_key(s.org, s.address), value);
+}
+
+std::optional<Suppression> SuppressionStore::get_in(const store::lmdb::ReadTxn& txn, const std::string& org,
+                                                    const std::string& address) const {
+    auto k = record_key(org, address);
+    auto v = txn.get(dbi_, k);
+    return v ? decode(k, *v) : std::nullopt;
 }
 
 Result<bool> SuppressionStore::remove(const std::string& org, const std::string& address) {

@@ -41,6 +41,11 @@ public:
     Result<void> put(const Suppression& s);
     // Many in one transaction (import): all or none.
     Result<void> put_all(const std::vector<Suppression>& entries);
+    // The same inside the caller's write transaction (ingest commits the
+    // suppression with its event and bookkeeping). Throws StoreError.
+    void put_in(store::lmdb::WriteTxn& txn, const Suppression& s);
+    std::optional<Suppression> get_in(const store::lmdb::ReadTxn& txn, const std::string& org,
+                                      const std::string& address) const;
     // Removes it; false when there was none.
     Result<bool> remove(const std::string& org, const std::string& address);
     // The entry of exactly (org, address), expired or not.

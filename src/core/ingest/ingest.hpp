@@ -1,0 +1,110 @@
+// Ingestor: what `sendwarden ingest` does with one message (issue "ingest",
+// DESIGN "Suppressions, bounces, complaints"): parse it (core/reports),
+// attribute it to the org that sent the original, suppress and count, judge
+// the org's rates, keep what it cannot use.
+//
+// Attribution: the original's queue id, then its Message-ID, in the sent
+// index; failing both, the org of the original sender (orgs table), which
+// suppresses nobody unless [ingest] accept_unmatched = yes: a forged bounce
+// must not let a stranger suppress our recipients. Unmatched reports are
+// logged and counted.
+//
+// Per failed recipient of a bounce:
+//   delayed (not permanent)        nothing
+//   hard (user/host unknown, ...)  suppressed at once (reason hard-bounce)
+//   blocked (policy, reputation)   counted, never suppressed
+//   other soft (mailbox full, ...) counted in the soft-bounce log; the
+//                                  soft_bounce_limit-th within the window
+//                                  suppresses for soft_bounce_suppress_for
+// A complaint suppresses its recipient for the org (reason complaint); a
+// "not-spam" report suppresses nobody. An existing entry that never expires
+// is kept (a complaint is not downgraded to a bounce).
+//
+// Everything a report changes in the data environment (suppressions, the
+// soft-bounce log, its events, the dedupe mark) commits in one transaction;
+// the counters follow. The dedupe mark (SHA-256 of the bytes) makes a retry
+// by Postfix after a crash a no-op.
+//
+// Data databases: "soft_bounces": key = org | NUL | address
+//                                 value = version(1)=1 | JSON [times...]
+//                 "ingested":     key = SHA-256 (32 bytes) value = be64(time)
+//                 "reports":      key = be64(time, µs) | hash[0..8]
+//                                 value = the raw DMARC report message
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/config/config.hpp"
+#include "core/config/policy.hpp"
+#include "core/reports/report.hpp"
+#include "core/reputation/org_counters.hpp"
+#include "core/reputation/org_state.hpp"
+#include "core/sent/sent_index.hpp"
+#include "core/store/data_db.hpp"
+#include "core/suppress/suppression_store.hpp"
+
+namespace sw::ingest {
+
+struct RecipientOutcome {
+    reports::FailedRecipient recipient;
+    std::string action;  // "suppressed", "soft-counted", "soft-suppressed", "counted",
+                         // "already-suppressed", "not-suppressed-unmatched", "none-delayed", "ignored"
+    int soft_count = 0;  // soft bounces in the window, this one included
+};
+
+struct IngestResult {
+    reports::ParsedReport report;
+    std::string disposition;  // "applied", "duplicate", "stored" (DMARC), "quarantined"
+    std::string org;          // attributed org ("" none)
+    std::string matched_by;   // "queue-id", "message-id", "sender" (unmatched), "" (nothing)
+    bool matched = false;     // found in the sent index
+    std::string queue_id;     // of the original, when matched
+    std::vector<RecipientOutcome> outcomes;  // bounce recipients; one for a complaint
+    std::string quarantine_path;
+    std::vector<std::string> org_changes;    // "org acme paused: bounce rate ..."
+    std::vector<std::string> notes;          // non-fatal problems (a notice not sent)
+};
+
+// Why ingest failed: temporary (store busy or full: Postfix retries, exit 75)
+// or not.
+struct IngestError {
+    std::string what;
+    bool temporary = true;
+};
+
+class Ingestor {
+public:
+    struct Parts {
+        const config::Config& cfg;
+        const config::Policy& policy;
+        store::DataDb& data;
+        store::lmdb::Env& counters_env;
+    };
+    explicit Ingestor(Parts parts);
+
+    // One message; `now` in Unix seconds. Logs every decision.
+    std::variant<IngestResult, IngestError> ingest(std::string_view raw, std::int64_t now);
+
+    // After the org's counts changed: warn or pause it, e-mail its contacts.
+    // Returns the changes made ("org acme paused: ...").
+    std::vector<std::string> judge_org(const std::string& org, std::int64_t now, std::vector<std::string>& notes);
+
+private:
+    struct Attribution;
+    Attribution attribute(const reports::ParsedReport& r) const;
+    std::string quarantine_dir() const;
+
+    Parts p_;
+    sent::SentIndex sent_;
+    reputation::OrgCounters counters_;
+    suppress::SuppressionStore suppressions_;
+    reputation::OrgStateStore org_states_;
+    MDB_dbi soft_ = 0, ingested_ = 0, reports_ = 0;
+};
+
+}  // namespace sw::ingest

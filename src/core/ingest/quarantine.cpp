@@ -1,0 +1,70 @@
+// Quarantine files; see quarantine.hpp.
+#include "core/ingest/quarantine.hpp"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+
+namespace sw::ingest {
+
+std::string content_hash(std::string_view raw) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(raw.data(), raw.size(), md, &len, EVP_sha256(), nullptr);
+    static const char hex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned i = 0; i < len; ++i) {
+        out.push_back(hex[md[i] >> 4]);
+        out.push_back(hex[md[i] & 15]);
+    }
+    return out;
+}
+
+Result<std::string> quarantine_message(const std::string& dir, std::string_view raw, std::int64_t now) {
+    if (mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) return fail("quarantine " + dir + ": " + std::strerror(errno));
+    std::time_t t = now;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
+    std::string hash = content_hash(raw).substr(0, 16);
+    // A retry of the same message keeps its first copy.
+    for (const auto& e : std::filesystem::directory_iterator(dir, std::filesystem::directory_options::skip_permission_denied)) {
+        auto name = e.path().filename().string();
+        if (name.size() > hash.size() + 4 && name.compare(name.size() - hash.size() - 4, hash.size(), hash) == 0)
+            return e.path().string();
+    }
+    std::string path = dir + "/" + stamp + "-" + hash + ".eml";
+    std::string tmp = path + ".tmp";
+    int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0) return fail("quarantine " + tmp + ": " + std::strerror(errno));
+    std::size_t off = 0;
+    while (off < raw.size()) {
+        ssize_t w = write(fd, raw.data() + off, raw.size() - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            int err = errno;
+            close(fd);
+            unlink(tmp.c_str());
+            return fail("quarantine " + tmp + ": " + std::strerror(err));
+        }
+        off += static_cast<std::size_t>(w);
+    }
+    if (fsync(fd) != 0 || close(fd) != 0) {
+        unlink(tmp.c_str());
+        return fail("quarantine " + tmp + ": " + std::strerror(errno));
+    }
+    if (rename(tmp.c_str(), path.c_str()) != 0) {
+        unlink(tmp.c_str());
+        return fail("quarantine " + path + ": " + std::strerror(errno));
+    }
+    return path;
+}
+
+}  // namespace sw::ingest

@@ -1,0 +1,22 @@
+// Quarantine: messages `sendwarden ingest` cannot classify (or that are too
+// large to parse) are kept as files, never dropped (issue "ingest"). One
+// file per message, written under a temporary name, synced, then renamed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/util/result.hpp"
+
+namespace sw::ingest {
+
+// Writes `raw` to DIR/YYYYmmddTHHMMSS-HASH.eml (mode 0640, DIR created 0750
+// when missing); returns the path. Same bytes, same name: a retry by Postfix
+// does not make a second copy.
+Result<std::string> quarantine_message(const std::string& dir, std::string_view raw, std::int64_t now);
+
+// Hex SHA-256 of the bytes (names quarantine files, deduplicates retries).
+std::string content_hash(std::string_view raw);
+
+}  // namespace sw::ingest
