@@ -51,6 +51,8 @@ struct ComplaintReport {
     std::string feedback_type;   // "abuse", "fraud", "virus", "other", "not-spam", ...
     std::string recipient;       // the complaining recipient (Original-Rcpt-To, else
                                  // the original message's To:); empty when redacted/absent
+    std::vector<std::string> recipients;  // every complaining recipient (a Return Path FBL
+                                          // lists several Original-Rcpt-To); [0] == recipient
     std::string source_ip;
     std::string user_agent;
     std::string reported_domain;
