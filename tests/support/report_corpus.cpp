@@ -456,12 +456,23 @@ Scores score(const std::vector<Expectation>& expected,
         std::optional<SampleResult> got = result_of(e.path);
         SampleResult r = got ? *got : SampleResult{"other", {}, {}, {}};
         bool is_bounce = r.kind == "bounce";
-        if (e.is_bounce == false) s.not_bounce.add(!is_bounce, e.path + " (reported as " + r.kind + ")");
+        // A delay warning reported with only delayed recipients suppresses
+        // nothing: it is not counted as a bounce here.
+        bool failure = false;
+        for (const auto& rc : r.recipients) failure = failure || rc.action != "delayed";
+        if (e.is_bounce == false)
+            s.not_bounce.add(!(is_bounce && failure), e.path + " (reported as " + r.kind + ")");
         if (e.is_bounce == true) s.detected.add(is_bounce, e.path + " (reported as " + r.kind + ")");
         if (e.is_bounce != false && e.recipients) {
+            // A recipient matches by its final or its original address:
+            // BounceParser asserts Original-Recipient where both exist.
             std::vector<std::string> mine;
             if (is_bounce)
-                for (const auto& rc : r.recipients) mine.push_back(rc.address);
+                for (const auto& rc : r.recipients) {
+                    bool orig_expected = !rc.original.empty() &&
+                                         std::count(e.recipients->begin(), e.recipients->end(), lower(rc.original)) > 0;
+                    mine.push_back(orig_expected ? rc.original : rc.address);
+                }
             mine = sorted_set(mine);
             std::string want, have;
             for (const auto& a : *e.recipients) want += a + " ";

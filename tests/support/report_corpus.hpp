@@ -18,6 +18,7 @@ namespace sw::test {
 
 struct RcptResult {
     std::string address;
+    std::string original;  // Original-Recipient, when the report gives one
     std::string status;  // RFC 3463 code as reported, or the one the reason implies
     std::string action;  // "failed" / "delayed"
     bool hard = false;

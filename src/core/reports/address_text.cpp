@@ -20,7 +20,7 @@ bool plausible_domain(std::string_view d) {
     auto dot = d.rfind('.');
     if (dot == std::string_view::npos || dot == 0) return false;
     std::string_view tld = d.substr(dot + 1);
-    if (tld.size() < 2 || tld.size() > 63) return false;
+    if (tld.empty() || tld.size() > 63) return false;
     for (char c : tld)
         if (!std::isalpha(static_cast<unsigned char>(c))) return false;
     return d.find("..") == std::string_view::npos && d.front() != '-';

@@ -43,16 +43,16 @@ constexpr std::array<std::string_view, 16> size_phrases = {
 
 // Before the user-unknown phrases: these wordings mention a recipient but
 // say the message, not the address, was refused.
-constexpr std::array<std::string_view, 36> blocked_strong = {
+constexpr std::array<std::string_view, 38> blocked_strong = {
     "spam", "blacklist", "black list", "blocklist", "block list", "rbl", "dnsbl", "spamhaus",
     "spamcop", "barracuda", "reputation", "relay access denied", "relaying denied",
     "relay not permitted", "not permitted to relay", "relaying not allowed", "unable to relay",
     "relay denied", "we do not relay", "virus", "malware", "unsolicited", "junk mail",
     "reverse dns", "reverse lookup", "rdns", "ptr record", "dmarc", "spf", "dkim",
     "authentication required", "not authorized", "content rejected", "message content",
-    "refused to accept", "listed at"};
+    "refused to accept", "listed at", "recipient preferences", "my name was rejected"};
 
-constexpr std::array<std::string_view, 68> unknown_phrases = {
+constexpr std::array<std::string_view, 72> unknown_phrases = {
     "user unknown", "unknown user", "unknown recipient", "recipient unknown", "addressee unknown",
     "no such user", "no such recipient", "no such mailbox", "no such account", "no such address",
     "no such person", "no such local user", "recipient not found", "recipientnotfound",
@@ -67,28 +67,30 @@ constexpr std::array<std::string_view, 68> unknown_phrases = {
     "name is not recognized", "not recognized", "rejected: user", "unknown mailbox",
     "mailbox unknown", "mailbox name not allowed", "invalid address", "no user", "no valid recipient",
     "nie istnieje", "existiert nicht", "n'existe pas", "unbekannt", "inconnu", "user reject",
-    "recipient rejected", "address rejected", "not found"};
+    "recipient rejected", "address rejected", "not found", "delivery userid", "address is correct",
+    "couldn't be found", "could not be found"};
 
-constexpr std::array<std::string_view, 26> disabled_phrases = {
+constexpr std::array<std::string_view, 29> disabled_phrases = {
     "disabled", "suspended", "suspend", "deactivated", "inactive", "not active", "not an active",
     "no longer active", "no longer valid", "no longer available", "account closed",
     "account has been closed", "closed account", "mailbox closed", "has moved", "moved to",
-    "discontinued", "account expired", "account has expired", "expired account", "locked",
-    "frozen", "terminated", "cancelled", "canceled", "deleted"};
+    "discontinued", "account expired", "account has expired", "expired account", "account is locked",
+    "account locked", "mailbox is locked", "account is frozen", "account terminated",
+    "account has been terminated", "account deleted", "account has been deleted", "is frozen"};
 
-constexpr std::array<std::string_view, 28> host_phrases = {
+constexpr std::array<std::string_view, 29> host_phrases = {
     "host unknown", "unknown host", "host not found", "hostname not found", "domain not found",
     "no such domain", "unknown domain", "domain does not exist", "domain doesn't exist",
     "name or service not known", "nxdomain", "host or domain name not found",
     "domain name not found", "could not be resolved", "no mx", "mx record", "unrouteable",
     "unroutable", "dns error", "not a valid domain", "domain is not valid", "invalid domain",
     "no route to domain", "does not accept mail", "null mx", "domain has no", "bad destination",
-    "no such host"};
+    "no such host", "domain is not reachable"};
 
-constexpr std::array<std::string_view, 14> rate_phrases = {
+constexpr std::array<std::string_view, 15> rate_phrases = {
     "too many", "rate limit", "ratelimit", "rate-limit", "throttl", "exceeded the rate",
     "sending rate", "temporarily deferred", "connection limit", "try again later",
-    "please slow down", "limit exceeded", "exceeded the limit", "rate exceeded"};
+    "please slow down", "limit exceeded", "exceeded the limit", "rate exceeded", "at a rate that"};
 
 constexpr std::array<std::string_view, 17> expired_phrases = {
     "retry timeout", "retry time", "delivery time expired", "time expired", "message expired",
@@ -103,6 +105,18 @@ constexpr std::array<std::string_view, 14> blocked_weak = {
 // Weak user-unknown wording: only when nothing says "blocked".
 constexpr std::array<std::string_view, 3> unknown_weak = {"mailbox unavailable", "mailbox not available",
                                                           "unavailable mailbox"};
+
+// DNS trouble that is not an answer about the name: lookups that failed,
+// servers that answered badly. The domain may well exist.
+// (Postfix's "Malformed or unexpected name server reply" is not among
+// them: it means a broken delegation, and it is final.)
+constexpr std::array<std::string_view, 4> dns_trouble = {
+    "try again", "temporary failure in name resolution", "servfail", "lookup timed out"};
+
+// A local delivery program failing (procmail, mail.local writing the
+// mailbox) says nothing about whether the address exists.
+constexpr std::array<std::string_view, 3> mailer_errors = {
+    "procmail:", "couldn't create", "error writing message"};
 
 BounceReason by_status(std::string_view status) {
     if (status.size() < 5) return BounceReason::Other;
@@ -125,7 +139,19 @@ BounceReason reason_of(std::string_view status, std::string_view reply_code, std
     if (any_of(t, full_phrases)) return BounceReason::MailboxFull;
     if (any_of(t, sender_side)) return BounceReason::Blocked;
     if (any_of(t, size_phrases)) return BounceReason::MessageTooLarge;
+    // "550 : User unknown" with the address left empty is how KDDI (au)
+    // and similar carriers answer when the recipient's own filter refuses
+    // the sender: a block, not a missing user.
+    if (t.find(" : user unknown") != std::string::npos) return BounceReason::Blocked;
+    if (any_of(t, mailer_errors)) return BounceReason::Other;
+    // cPanel/Exim's template for an address its router cannot resolve;
+    // the "may be blacklisted" in it is a guess, not a block.
+    if (t.find("account or domain may not exist") != std::string::npos) return BounceReason::UserUnknown;
     bool blocked = any_of(t, blocked_strong);
+    if (!blocked && any_of(t, dns_trouble) && (t.find("name service") != std::string::npos ||
+                                                t.find("host not found") != std::string::npos ||
+                                                t.find("name server") != std::string::npos))
+        return BounceReason::Other;
     if (!blocked) {
         if (any_of(t, host_phrases)) return BounceReason::HostUnknown;
         if (any_of(t, disabled_phrases)) return BounceReason::MailboxDisabled;
@@ -166,6 +192,21 @@ void classify(FailedRecipient& r) {
     else
         r.permanent = cls != '4';
     r.reason = reason_of(r.status, r.reply_code, r.diagnostic);
+    // An address the server accepted at RCPT TO exists: "unknown user"
+    // after DATA is a content filter speaking. A refusal at MAIL FROM,
+    // HELO or connect is about us, not about the recipient.
+    // Only the generic wording: "does not exist" or "no account" answers to
+    // DATA come from providers that check recipients late (Yahoo).
+    if (r.smtp_command == "DATA" && r.reason == BounceReason::UserUnknown && !(r.status.size() >= 5 && r.status.compare(1, 4, ".1.1") == 0)) {
+        std::string t = to_lower(r.diagnostic);
+        if (t.find("unknown user") != std::string::npos || t.find("user unknown") != std::string::npos ||
+            t.find("no such user") != std::string::npos)
+            r.reason = BounceReason::Blocked;
+    }
+    if ((r.smtp_command == "MAIL" || r.smtp_command == "HELO" || r.smtp_command == "CONN") &&
+        (r.reason == BounceReason::UserUnknown || r.reason == BounceReason::HostUnknown ||
+         r.reason == BounceReason::MailboxDisabled))
+        r.reason = BounceReason::Blocked;
     bool dead = r.reason == BounceReason::UserUnknown || r.reason == BounceReason::HostUnknown ||
                 r.reason == BounceReason::MailboxDisabled;
     // A temporary code means the receiver itself was not sure yet.

@@ -27,7 +27,7 @@ std::vector<FieldGroup> recipient_groups(const std::vector<FieldGroup>& groups) 
             if (!is_recipient_field(f.name)) continue;
             bool final_f = iequals(f.name, "Final-Recipient");
             bool orig_f = iequals(f.name, "Original-Recipient");
-            if ((final_f && has_final) || (orig_f && (has_orig || has_final))) {
+            if ((final_f && has_final) || (orig_f && has_orig)) {
                 out.push_back(std::move(cur));
                 cur.clear();
                 has_final = has_orig = false;

@@ -63,6 +63,11 @@ public:
         if (GMIME_IS_MULTIPART(obj)) {
             GMimeMultipart* mp = GMIME_MULTIPART(obj);
             int n = g_mime_multipart_get_count(mp);
+            // No boundary line found: the whole body is GMime's prologue;
+            // keep it as text so the report is not lost.
+            const char* prologue = g_mime_multipart_get_prologue(mp);
+            if (n == 0 && prologue && *prologue)
+                out_.leaves.push_back({"text/plain", {}, std::string(prologue).substr(0, max_leaf_bytes), level});
             for (int i = 0; i < n; ++i) walk(g_mime_multipart_get_part(mp, i), depth + 1, level);
         } else if (GMIME_IS_MESSAGE_PART(obj)) {
             GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
@@ -118,6 +123,17 @@ MimeMessage parse_mime(std::string_view raw) {
     sw::dkim::init_mime_library();
     MimeMessage m;
     std::string text = normalize_newlines(raw);
+    // Blank lines or an mbox "From " line before the header would leave
+    // GMime with an empty header; real reports saved from mailboxes have both.
+    std::size_t start = 0;
+    for (;;) {
+        std::size_t end = text.find('\n', start);
+        if (end == std::string::npos) break;
+        std::string_view line(text.data() + start, end - start);
+        if (!trim(line).empty() && line.rfind("From ", 0) != 0) break;
+        start = end + 1;
+    }
+    text.erase(0, start);
     GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(text.data(), text.size()));
     GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
     GPtr<GMimeMessage> msg(parser ? g_mime_parser_construct_message(parser.get(), nullptr) : nullptr);

@@ -42,6 +42,8 @@ struct FailedRecipient {
     std::string reply_code;          // SMTP reply code "550"; empty when none was found
     std::string diagnostic;          // Diagnostic-Code or the NDR's text for this recipient
     std::string remote_mta;          // Remote-MTA when present
+    std::string smtp_command;        // the command the error answered: "CONN", "HELO", "MAIL",
+                                     // "RCPT", "DATA"; empty when the report does not say
     BounceReason reason = BounceReason::Other;
     bool permanent = false;          // a failure (5.x.x / Action failed), not a delay
     bool hard = false;               // the address is dead: suppress at once

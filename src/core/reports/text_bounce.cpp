@@ -20,7 +20,7 @@ bool any_of(std::string_view text, const std::array<std::string_view, N>& phrase
     return false;
 }
 
-constexpr std::array<std::string_view, 36> subject_phrases = {
+constexpr std::array<std::string_view, 38> subject_phrases = {
     "undeliver", "undelivered", "delivery fail", "delivery status notification", "failure notice",
     "returned mail", "mail delivery failed", "delivery failure", "could not be delivered",
     "not delivered", "nondeliverable", "non-deliverable", "non deliverable", "returned to sender",
@@ -28,9 +28,10 @@ constexpr std::array<std::string_view, 36> subject_phrases = {
     "unable to deliver", "mail failure", "failed delivery", "delivery report", "rejected:",
     "message not delivered", "could not send", "delivery error", "bounce", "mail delivery",
     "failed mail", "non remis", "unzustellbar", "niedostarczona", "error sending", "delayed mail",
-    "delivery delayed", "warning: message"};
+    "delivery delayed", "warning: message", "\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc" /* エラー */,
+    "\xe4\xb8\x8d\xe9\x81\x94" /* 不達 */};
 
-constexpr std::array<std::string_view, 48> failure_phrases = {
+constexpr std::array<std::string_view, 50> failure_phrases = {
     "could not be delivered", "couldn't be delivered", "was not delivered", "wasn't delivered",
     "not be delivered", "undeliverable", "delivery has failed", "delivery to the following",
     "permanent error", "permanent fatal error", "unable to deliver", "following address",
@@ -41,7 +42,7 @@ constexpr std::array<std::string_view, 48> failure_phrases = {
     "following recipient", "following destination", "error occurred", "has not been delivered",
     "not yet been delivered", "delivery error", "fatal error", "temporary failure", "will retry",
     "unable to reach", "no such user", "does not exist", "rejected", "message could not",
-    "mailbox", "delivery problem", "over quota", "unknown", "failed"};
+    "mailbox", "delivery problem", "over quota", "unknown", "failed", "failure", "error"};
 
 // Phrases of a delay warning (the message is still queued).
 constexpr std::array<std::string_view, 12> delay_phrases = {
@@ -144,8 +145,10 @@ Strength strength_of(std::string_view line, std::size_t at, std::size_t len) {
     }
     static constexpr std::array<std::string_view, 8> words_before = {
         "to", "recipient", "user", "mailbox", "address", "account", "addressee", "for"};
+    // "Your message to <x> could not be delivered", not "... send a message
+    // from another address to <postmaster>" deep inside a sentence.
     for (auto w : words_before)
-        if (last == w) return w == "for" ? Strength::Weak : Strength::Strong;
+        if (last == w) return w == "for" || p.size() > 40 ? Strength::Weak : Strength::Strong;
     return Strength::Weak;
 }
 
@@ -162,6 +165,7 @@ struct Candidate {
     std::string address;  // normalized
     std::size_t line = 0;
     Strength strength = Strength::None;
+    bool excluded = false;  // the report's own From/To: a recipient only as a last resort
 };
 
 std::string collapse(std::string_view s, std::size_t max) {
@@ -201,7 +205,6 @@ std::vector<Candidate> candidates(const std::vector<Line>& lines, const std::vec
             bool excluded = false;
             for (const auto& e : exclude)
                 if (e == key) excluded = true;
-            if (excluded) continue;
             bool seen = false;
             for (auto& c : out) {
                 if (c.key != key) continue;
@@ -211,16 +214,26 @@ std::vector<Candidate> candidates(const std::vector<Line>& lines, const std::vec
                     c.line = i;
                 }
             }
-            if (!seen) out.push_back({key, normalize_address(hit.address), i, st});
+            if (!seen) out.push_back({key, normalize_address(hit.address), i, st, excluded});
         }
     }
     return out;
 }
 
-std::vector<Candidate> choose(std::vector<Candidate> all) {
-    std::vector<Candidate> strong, weak;
-    for (auto& c : all) (c.strength == Strength::Strong ? strong : weak).push_back(c);
-    std::vector<Candidate>& pick = strong.empty() ? weak : strong;
+// Strong candidates, else weak ones; the report's own addresses only when
+// they stand alone as a recipient and nothing else does (a message sent to
+// oneself bounces to the same address).
+std::vector<Candidate> choose(std::vector<Candidate> all, bool failure_wording) {
+    std::vector<Candidate> strong, weak, self;
+    for (auto& c : all) {
+        if (c.excluded) {
+            if (c.strength == Strength::Strong) self.push_back(c);
+            continue;
+        }
+        (c.strength == Strength::Strong ? strong : weak).push_back(c);
+    }
+    if (!failure_wording) self.clear();
+    std::vector<Candidate>& pick = !strong.empty() ? strong : !weak.empty() ? weak : self;
     // Daemon addresses only when nothing else is there.
     std::vector<Candidate> real;
     for (auto& c : pick)
@@ -229,31 +242,36 @@ std::vector<Candidate> choose(std::vector<Candidate> all) {
 }
 
 bool has_reason_words(std::string_view diag) {
-    if (!find_enhanced_status(diag).empty() || !find_reply_code(diag).empty()) return true;
+    if (!find_enhanced_status(diag).empty()) return true;
     return reason_of("", "", diag) != BounceReason::Other;
 }
 
 }  // namespace
 
-bool looks_like_ndr(const MimeMessage& m) {
+NdrEvidence ndr_evidence(const MimeMessage& m) {
     std::string from = to_lower(field_value(m.headers, "From"));
     std::string rp = to_lower(trim(field_value(m.headers, "Return-Path")));
     std::string subject = to_lower(field_value(m.headers, "Subject"));
     bool daemon_from = from.find("mailer-daemon") != std::string::npos || from.find("mailer_daemon") != std::string::npos ||
+                       from.find("post_master") != std::string::npos ||
                        from.find("postmaster") != std::string::npos || from.find("mail delivery") != std::string::npos ||
                        from.find("mail-daemon") != std::string::npos || from.find("mailerdaemon") != std::string::npos ||
                        from.find("mdaemon") != std::string::npos;
     bool null_rp = rp == "<>" || rp.find("mailer-daemon") != std::string::npos;
-    return daemon_from || null_rp || any_of(subject, subject_phrases) || !field_value(m.headers, "X-Failed-Recipients").empty();
+    if (daemon_from || any_of(subject, subject_phrases) || !field_value(m.headers, "X-Failed-Recipients").empty())
+        return NdrEvidence::Strong;
+    // Auto-replies come from <> too (RFC 3834 §3.3): weak on its own.
+    return null_rp ? NdrEvidence::Weak : NdrEvidence::None;
 }
 
 std::optional<TextBounce> parse_text_bounce(const MimeMessage& m, const BounceText& text,
                                             const std::vector<std::string>& exclude) {
     std::string lower = to_lower(text.notice);
     std::string subject = to_lower(field_value(m.headers, "Subject"));
-    bool ndr_headers = looks_like_ndr(m);
+    NdrEvidence headers = ndr_evidence(m);
+    if (headers == NdrEvidence::None) return std::nullopt;
     bool ndr_body = any_of(lower, failure_phrases);
-    if (!ndr_headers || !ndr_body) return std::nullopt;
+    if (headers == NdrEvidence::Weak && !ndr_body) return std::nullopt;
 
     auto lines = lines_of(text.notice);
     std::vector<Candidate> chosen;
@@ -268,8 +286,11 @@ std::optional<TextBounce> parse_text_bounce(const MimeMessage& m, const BounceTe
             chosen.push_back(std::move(c));
         }
     }
-    if (chosen.empty()) chosen = choose(candidates(lines, exclude));
+    if (chosen.empty()) chosen = choose(candidates(lines, exclude), ndr_body);
     if (chosen.empty()) return std::nullopt;
+    // Without failure wording, only an address standing alone as a
+    // recipient is evidence enough.
+    if (!ndr_body && chosen.front().strength != Strength::Strong) return std::nullopt;
 
     TextBounce tb;
     tb.format = format_of(lower);

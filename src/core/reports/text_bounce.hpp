@@ -21,9 +21,11 @@ struct TextBounce {
     std::vector<FailedRecipient> recipients;  // not yet classified
 };
 
-// Whether the headers say "delivery-failure notice": a mailer-daemon or
-// postmaster sender, a null Return-Path, or a failure subject.
-bool looks_like_ndr(const MimeMessage& m);
+// What the headers say about "delivery-failure notice": Strong for a
+// mailer-daemon or postmaster sender, a failure subject or
+// X-Failed-Recipients; Weak for only a null Return-Path.
+enum class NdrEvidence { None, Weak, Strong };
+NdrEvidence ndr_evidence(const MimeMessage& m);
 
 // The failed recipients of a notice, or nullopt when it does not read like
 // a delivery failure at all. `exclude` holds lower-cased addresses that are
