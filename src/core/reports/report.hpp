@@ -42,6 +42,8 @@ struct FailedRecipient {
     std::string reply_code;          // SMTP reply code "550"; empty when none was found
     std::string diagnostic;          // Diagnostic-Code or the NDR's text for this recipient
     std::string remote_mta;          // Remote-MTA when present
+    std::string smtp_command;        // the command the error answered: "CONN", "HELO", "MAIL",
+                                     // "RCPT", "DATA"; empty when the report does not say
     BounceReason reason = BounceReason::Other;
     bool permanent = false;          // a failure (5.x.x / Action failed), not a delay
     bool hard = false;               // the address is dead: suppress at once
@@ -51,6 +53,8 @@ struct ComplaintReport {
     std::string feedback_type;   // "abuse", "fraud", "virus", "other", "not-spam", ...
     std::string recipient;       // the complaining recipient (Original-Rcpt-To, else
                                  // the original message's To:); empty when redacted/absent
+    std::vector<std::string> recipients;  // every complaining recipient (a Return Path FBL
+                                          // lists several Original-Rcpt-To); [0] == recipient
     std::string source_ip;
     std::string user_agent;
     std::string reported_domain;

@@ -1,0 +1,157 @@
+// parse_mime: GMime 3 objects held by unique_ptr with g_object_unref, the
+// part tree walked depth-first into MimeMessage; see mime_message.hpp.
+#include "core/reports/mime_message.hpp"
+
+#include <gmime/gmime.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "core/dkim/from_address.hpp"
+#include "core/util/strings.hpp"
+
+namespace sw::reports {
+namespace {
+
+// Limits against hostile input; real reports are far below them.
+constexpr int max_depth = 16;
+constexpr std::size_t max_leaves = 200;
+constexpr std::size_t max_leaf_bytes = 2 * 1024 * 1024;
+constexpr std::size_t max_total_bytes = 16 * 1024 * 1024;
+
+struct GObjectUnref {
+    void operator()(void* p) const noexcept {
+        if (p) g_object_unref(p);
+    }
+};
+template <class T>
+using GPtr = std::unique_ptr<T, GObjectUnref>;
+
+struct GFree {
+    void operator()(char* p) const noexcept { g_free(p); }
+};
+using GChars = std::unique_ptr<char, GFree>;
+
+FieldGroup header_fields(GMimeObject* obj) {
+    FieldGroup out;
+    GMimeHeaderList* list = g_mime_object_get_header_list(obj);
+    if (!list) return out;
+    int n = g_mime_header_list_get_count(list);
+    for (int i = 0; i < n && i < 500; ++i) {
+        GMimeHeader* h = g_mime_header_list_get_header_at(list, i);
+        const char* name = g_mime_header_get_name(h);
+        const char* value = g_mime_header_get_value(h);
+        if (!name) continue;
+        out.push_back({name, std::string(trim(value ? value : ""))});
+    }
+    return out;
+}
+
+std::string mime_type_of(GMimeObject* obj) {
+    GMimeContentType* ct = g_mime_object_get_content_type(obj);
+    if (!ct) return "text/plain";
+    GChars t(g_mime_content_type_get_mime_type(ct));
+    return t ? to_lower(t.get()) : std::string("text/plain");
+}
+
+class Walker {
+public:
+    explicit Walker(MimeMessage& out) : out_(out) {}
+
+    void walk(GMimeObject* obj, int depth, int level) {
+        if (!obj || depth > max_depth || out_.leaves.size() >= max_leaves) return;
+        if (GMIME_IS_MULTIPART(obj)) {
+            GMimeMultipart* mp = GMIME_MULTIPART(obj);
+            int n = g_mime_multipart_get_count(mp);
+            // No boundary line found: the whole body is GMime's prologue;
+            // keep it as text so the report is not lost.
+            const char* prologue = g_mime_multipart_get_prologue(mp);
+            if (n == 0 && prologue && *prologue)
+                out_.leaves.push_back({"text/plain", {}, std::string(prologue).substr(0, max_leaf_bytes), level});
+            for (int i = 0; i < n; ++i) walk(g_mime_multipart_get_part(mp, i), depth + 1, level);
+        } else if (GMIME_IS_MESSAGE_PART(obj)) {
+            GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+            if (!inner) return;
+            out_.enclosed.push_back(header_fields(GMIME_OBJECT(inner)));
+            walk(g_mime_message_get_mime_part(inner), depth + 1, level + 1);
+        } else if (GMIME_IS_PART(obj)) {
+            add_leaf(GMIME_PART(obj), level);
+        }
+    }
+
+private:
+    void add_leaf(GMimePart* part, int level) {
+        MimeLeaf leaf;
+        leaf.content_type = mime_type_of(GMIME_OBJECT(part));
+        leaf.message_level = level;
+        if (const char* fn = g_mime_part_get_filename(part)) leaf.filename = fn;
+        if (GMimeDataWrapper* content = g_mime_part_get_content(part); content && total_ < max_total_bytes) {
+            GPtr<GMimeStream> mem(g_mime_stream_mem_new());
+            g_mime_data_wrapper_write_to_stream(content, mem.get());
+            GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
+            std::size_t len = bytes ? std::min<std::size_t>(bytes->len, max_leaf_bytes) : 0;
+            len = std::min(len, max_total_bytes - total_);
+            if (len) leaf.body.assign(reinterpret_cast<const char*>(bytes->data), len);
+            total_ += len;
+        }
+        out_.leaves.push_back(std::move(leaf));
+    }
+
+    MimeMessage& out_;
+    std::size_t total_ = 0;
+};
+
+}  // namespace
+
+std::string normalize_newlines(std::string_view raw) {
+    std::string out;
+    out.reserve(raw.size());
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        char c = raw[i];
+        if (c == '\r') {
+            out += '\n';
+            if (i + 1 < raw.size() && raw[i + 1] == '\n') ++i;
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+MimeMessage parse_mime(std::string_view raw) {
+    // One g_mime_init call site per process (it is not thread-safe itself).
+    sw::dkim::init_mime_library();
+    MimeMessage m;
+    std::string text = normalize_newlines(raw);
+    // Blank lines or an mbox "From " line before the header would leave
+    // GMime with an empty header; real reports saved from mailboxes have both.
+    std::size_t start = 0;
+    for (;;) {
+        std::size_t end = text.find('\n', start);
+        if (end == std::string::npos) break;
+        std::string_view line(text.data() + start, end - start);
+        if (!trim(line).empty() && line.rfind("From ", 0) != 0) break;
+        start = end + 1;
+    }
+    text.erase(0, start);
+    GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(text.data(), text.size()));
+    GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
+    GPtr<GMimeMessage> msg(parser ? g_mime_parser_construct_message(parser.get(), nullptr) : nullptr);
+    if (!msg) {
+        m.content_type = "text/plain";
+        m.leaves.push_back({"text/plain", {}, std::move(text), 0});
+        return m;
+    }
+    m.headers = header_fields(GMIME_OBJECT(msg.get()));
+    GMimeObject* body = g_mime_message_get_mime_part(msg.get());
+    if (body) {
+        m.content_type = mime_type_of(body);
+        if (const char* rt = g_mime_object_get_content_type_parameter(body, "report-type")) m.report_type = to_lower(rt);
+    } else {
+        m.content_type = "text/plain";
+    }
+    Walker(m).walk(body, 0, 0);
+    return m;
+}
+
+}  // namespace sw::reports
