@@ -32,6 +32,8 @@ constexpr Command kCommands[] = {
      sw::cli::cmd_spf},
     {"suppress", "suppress add|remove|list|export|import: the suppression list",
      sw::cli::cmd_suppress},
+    {"ingest", "ingest [--json] < MSG | --maildir DIR | --mbox FILE: bounces, complaints, DMARC reports (Postfix pipe)",
+     sw::cli::cmd_ingest},
     {"org", "org status [ORG] [--json] | org pause ORG --reason TEXT | org resume ORG: sending state of an org",
      sw::cli::cmd_org},
     {"stats", "stats [--org ORG] [--json]: sent, bounced, complained, rates and state per org", sw::cli::cmd_stats},

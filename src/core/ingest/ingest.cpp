@@ -56,6 +56,19 @@ std::string sender_of(const reports::ParsedReport& r) {
     return s;
 }
 
+// One entry per address: a report may name a recipient in its text and in
+// its delivery-status part; the fuller entry (with a status) wins.
+std::vector<reports::FailedRecipient> unique_recipients(const std::vector<reports::FailedRecipient>& all) {
+    std::vector<reports::FailedRecipient> out;
+    for (const auto& r : all) {
+        std::string key = to_lower(r.address);
+        auto same = std::find_if(out.begin(), out.end(), [&](const auto& o) { return to_lower(o.address) == key; });
+        if (same == out.end()) out.push_back(r);
+        else if (same->status.empty() && !r.status.empty()) *same = r;
+    }
+    return out;
+}
+
 }  // namespace
 
 struct Ingestor::Attribution {
@@ -143,7 +156,14 @@ std::variant<IngestResult, IngestError> Ingestor::ingest(std::string_view raw, s
     };
 
     try {
-        store::lmdb::WriteTxn txn(p_.data.env());
+        // One synced transaction per message, or one per batch (see set_batch).
+        std::optional<store::lmdb::WriteTxn> own;
+        if (batch_size_ > 1) {
+            if (!batch_txn_) batch_txn_.emplace(p_.data.env());
+        } else {
+            own.emplace(p_.data.env());
+        }
+        store::lmdb::WriteTxn& txn = own ? *own : *batch_txn_;
         std::string hash_key = hex_to_bytes(hash);
         if (txn.get(ingested_, hash_key)) {
             res.disposition = "duplicate";
@@ -185,25 +205,28 @@ std::variant<IngestResult, IngestError> Ingestor::ingest(std::string_view raw, s
             event("dmarc_report_stored", {{"subject", r.subject}, {"bytes", raw.size()}});
             res.disposition = "stored";
         } else if (r.kind == ReportKind::Complaint) {
-            RecipientOutcome o;
-            o.recipient.address = r.complaint.recipient;
-            o.recipient.action = "complaint";
+            std::vector<std::string> who = r.complaint.recipients;
+            if (who.empty()) who.push_back(r.complaint.recipient);  // "" when redacted
             std::string type = to_lower(r.complaint.feedback_type);
-            if (r.complaint.recipient.empty()) o.action = "ignored";
-            else if (type == "not-spam") o.action = "ignored";
-            else if (!act) o.action = "not-suppressed-unmatched";
-            else o.action = suppress_one(r.complaint.recipient, suppress::Reason::Complaint, 0, attr.org);
-            if (attr.matched && type != "not-spam") delta.complaints = 1;
-            event("complaint", {{"feedback_type", r.complaint.feedback_type},
-                                {"recipient", r.complaint.recipient},
-                                {"matched_by", attr.matched_by},
-                                {"matched", attr.matched},
-                                {"action", o.action}});
-            res.outcomes.push_back(std::move(o));
+            for (const auto& rcpt : who) {
+                RecipientOutcome o;
+                o.recipient.address = rcpt;
+                o.recipient.action = "complaint";
+                if (rcpt.empty() || type == "not-spam") o.action = "ignored";
+                else if (!act) o.action = "not-suppressed-unmatched";
+                else o.action = suppress_one(rcpt, suppress::Reason::Complaint, 0, attr.org);
+                event("complaint", {{"feedback_type", r.complaint.feedback_type},
+                                    {"recipient", rcpt},
+                                    {"matched_by", attr.matched_by},
+                                    {"matched", attr.matched},
+                                    {"action", o.action}});
+                res.outcomes.push_back(std::move(o));
+            }
+            if (attr.matched && type != "not-spam") delta.complaints = who.size();
             res.disposition = "applied";
         } else {
             std::string hard_scope = cfg.ingest_hard_bounce_scope == "global" ? std::string() : attr.org;
-            for (const auto& fr : r.recipients) {
+            for (const auto& fr : unique_recipients(r.recipients)) {
                 RecipientOutcome o;
                 o.recipient = fr;
                 if (!fr.permanent) {
@@ -254,8 +277,19 @@ std::variant<IngestResult, IngestError> Ingestor::ingest(std::string_view raw, s
         }
         if (r.kind != ReportKind::Dmarc && !attr.matched) ++delta.unmatched;
         p_.data.append_in(txn, events);
-        txn.commit();
+        if (own) {
+            own->commit();
+        } else if (++batch_count_ >= batch_size_) {
+            batch_count_ = 0;
+            auto txn_done = std::move(*batch_txn_);
+            batch_txn_.reset();
+            txn_done.commit();
+        }
     } catch (const store::lmdb::StoreError& e) {
+        if (batch_size_ > 1) {  // the open batch is gone with this message
+            batch_txn_.reset();
+            batch_count_ = 0;
+        }
         if (e.map_full()) return IngestError{"data database is full: raise [store] data_max_size", true};
         return IngestError{std::string("data database: ") + e.what(), true};
     }
@@ -286,9 +320,31 @@ std::variant<IngestResult, IngestError> Ingestor::ingest(std::string_view raw, s
             msg_error("ingest: %s", c.error().c_str());
         }
     }
-    if (attr.matched && !attr.org.empty() && (delta.hard || delta.complaints))
-        res.org_changes = judge_org(attr.org, now, res.notes);
+    if (attr.matched && !attr.org.empty() && (delta.hard || delta.complaints)) {
+        if (batch_size_ > 1) to_judge_.insert(attr.org);
+        else res.org_changes = judge_org(attr.org, now, res.notes);
+    }
     return res;
+}
+
+void Ingestor::set_batch(std::size_t messages) { batch_size_ = messages; }
+
+Result<std::vector<std::string>> Ingestor::flush(std::int64_t now) {
+    if (batch_txn_) {
+        try {
+            auto txn_done = std::move(*batch_txn_);
+            batch_txn_.reset();
+            batch_count_ = 0;
+            txn_done.commit();
+        } catch (const store::lmdb::StoreError& e) {
+            return fail(std::string("data database: ") + e.what() + ": the last batch was not recorded");
+        }
+    }
+    std::vector<std::string> changes, notes;
+    for (const auto& org : to_judge_)
+        for (auto& c : judge_org(org, now, notes)) changes.push_back(std::move(c));
+    to_judge_.clear();
+    return changes;
 }
 
 std::vector<std::string> Ingestor::judge_org(const std::string& org, std::int64_t now,

@@ -34,6 +34,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -90,6 +92,16 @@ public:
     // One message; `now` in Unix seconds. Logs every decision.
     std::variant<IngestResult, IngestError> ingest(std::string_view raw, std::int64_t now);
 
+    // Batch mode (--maildir, --mbox): the data changes of up to `messages`
+    // messages share one synced transaction, and orgs are judged at flush().
+    // A crash loses the open batch, which re-running the batch redoes (the
+    // files are still there; done messages are skipped as duplicates). The
+    // default, 1, commits every message before ingest() returns: a pipe's
+    // exit 0 then means it is on disk.
+    void set_batch(std::size_t messages);
+    // Commits the open batch and judges the orgs whose counts it changed.
+    Result<std::vector<std::string>> flush(std::int64_t now);
+
     // After the org's counts changed: warn or pause it, e-mail its contacts.
     // Returns the changes made ("org acme paused: ...").
     std::vector<std::string> judge_org(const std::string& org, std::int64_t now, std::vector<std::string>& notes);
@@ -105,6 +117,9 @@ private:
     suppress::SuppressionStore suppressions_;
     reputation::OrgStateStore org_states_;
     MDB_dbi soft_ = 0, ingested_ = 0, reports_ = 0;
+    std::size_t batch_size_ = 1, batch_count_ = 0;
+    std::optional<store::lmdb::WriteTxn> batch_txn_;
+    std::set<std::string> to_judge_;
 };
 
 }  // namespace sw::ingest
