@@ -40,6 +40,14 @@ namespace {
 constexpr const char* kCsvHeader = "address,org,reason,created,expires,source";
 constexpr std::size_t kImportBatch = 20000;
 
+// [suppress] local_part_case of the config (insensitive when it cannot be
+// read: opening the state reports that error).
+suppress::LocalPartCase configured_case(const CliContext& ctx) {
+    auto loaded = config::load_config(ctx.config_file);
+    return loaded.config ? suppress::local_part_case(loaded.config->suppress_local_part_case)
+                         : suppress::LocalPartCase::Insensitive;
+}
+
 nlohmann::json to_json(const suppress::Suppression& s) {
     return {{"address", s.address}, {"org", s.org},         {"reason", std::string(suppress::to_string(s.reason))},
             {"created", s.created}, {"expires", s.expires}, {"source", s.source}};
@@ -70,7 +78,7 @@ int add_cmd(const CliContext& ctx, const std::vector<std::string>& args) {
                   << "' (hard-bounce, soft-bounce, complaint, manual, unsubscribe)\n";
         return EX_USAGE;
     }
-    auto a = suppress::normalize_address(address);
+    auto a = suppress::normalize_address(address, configured_case(ctx));
     if (!a) {
         std::cerr << "sendwarden suppress add: " << a.error() << "\n";
         return EX_DATAERR;
@@ -108,7 +116,7 @@ int remove_cmd(const CliContext& ctx, const std::vector<std::string>& args) {
     pos.add("address", 1);
     po::variables_map vm;
     if (auto done = parse_command_options(args, desc, "suppress remove", vm, &pos)) return *done;
-    auto a = suppress::normalize_address(address);
+    auto a = suppress::normalize_address(address, configured_case(ctx));
     if (!a) {
         std::cerr << "sendwarden suppress remove: " << a.error() << "\n";
         return EX_DATAERR;
@@ -170,6 +178,7 @@ int list_cmd(const CliContext& ctx, const std::vector<std::string>& args, bool c
 }
 
 int import_cmd(const CliContext& ctx, const std::vector<std::string>& args) {
+    const auto mode = configured_case(ctx);
     std::string file;
     bool dry_run = false;
     po::options_description desc("usage: sendwarden [-c FILE] suppress import FILE.csv [--dry-run]");
@@ -231,7 +240,7 @@ int import_cmd(const CliContext& ctx, const std::vector<std::string>& args) {
             reject("expected 6 fields, found " + std::to_string(f.size()));
             continue;
         }
-        auto a = suppress::normalize_address(f[0]);
+        auto a = suppress::normalize_address(f[0], mode);
         if (!a) {
             reject(a.error());
             continue;

@@ -157,7 +157,8 @@ void PolicyDecider::record_sent(const PolicyRequest& req, const limits::Subject&
 std::optional<std::string> PolicyDecider::check_suppressed(const PolicyRequest& req, const limits::Subject& who,
                                                            Micros now) {
     if (!suppressions_ || req.recipient.empty()) return std::nullopt;
-    auto rcpt = suppress::normalize_address(req.recipient);
+    auto rcpt = suppress::normalize_address(req.recipient,
+                                            suppress::local_part_case(view_.config->suppress_local_part_case));
     if (!rcpt) return std::nullopt;  // not an address we could have stored
     auto hit = suppressions_->match(who.org, *rcpt, now / kMicrosPerSecond);
     if (!hit) return std::nullopt;

@@ -176,7 +176,7 @@ std::variant<IngestResult, IngestError> Ingestor::ingest(std::string_view raw, s
 
         auto suppress_one = [&](const std::string& address, suppress::Reason reason, std::int64_t expires,
                                 const std::string& scope_org) -> std::string {
-            auto a = suppress::normalize_address(address);
+            auto a = suppress::normalize_address(address, suppress::local_part_case(cfg.suppress_local_part_case));
             if (!a) return "ignored";
             if (auto old = suppressions_.get_in(txn, scope_org, a->key());
                 old && old->expires == 0 && (old->reason == suppress::Reason::Complaint || reason != suppress::Reason::Complaint))
@@ -242,7 +242,8 @@ std::variant<IngestResult, IngestError> Ingestor::ingest(std::string_view raw, s
                     if (attr.matched) ++delta.soft;
                     if (!act) {
                         o.action = "not-suppressed-unmatched";
-                    } else if (auto a = suppress::normalize_address(fr.address)) {
+                    } else if (auto a = suppress::normalize_address(
+                                   fr.address, suppress::local_part_case(cfg.suppress_local_part_case))) {
                         std::string k = soft_key(attr.org, a->key());
                         std::int64_t window = cfg.ingest_soft_bounce_window / kMicrosPerSecond;
                         auto times = decode_times(txn.get(soft_, k).value_or(""));

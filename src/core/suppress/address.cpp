@@ -55,6 +55,10 @@ Result<std::string> domain_key(std::string_view text) {
 
 }  // namespace
 
+LocalPartCase local_part_case(std::string_view setting) {
+    return setting == "sensitive" ? LocalPartCase::Sensitive : LocalPartCase::Insensitive;
+}
+
 Result<Address> normalize_address(std::string_view text, LocalPartCase mode) {
     std::string_view t = trim(text);
     if (t.size() >= 2 && t.front() == '<' && t.back() == '>') t = trim(t.substr(1, t.size() - 2));

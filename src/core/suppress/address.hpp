@@ -23,6 +23,9 @@ struct Address {
     std::string key() const { return local + "@" + domain; }
 };
 
+// The mode [suppress] local_part_case names ("sensitive" or anything else).
+LocalPartCase local_part_case(std::string_view setting);
+
 // Accepts "user@domain", "<user@domain>", "@domain" and surrounding
 // whitespace; refuses what cannot be an address, saying why.
 Result<Address> normalize_address(std::string_view text, LocalPartCase mode = LocalPartCase::Insensitive);
