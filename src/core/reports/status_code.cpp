@@ -60,8 +60,9 @@ std::string find_reply_code(std::string_view text) {
         char a = text[q];
         if (a == ' ' || a == '-' || a == '\t' || a == '\n' || a == ')' || a == ',' || a == ';' ||
             (a == ':' && (q + 1 >= text.size() || !digit(text[q + 1])))) {
-            // "550-" continuation must be followed by text, not a date or number.
-            if (a == '-' && q + 1 < text.size() && digit(text[q + 1])) continue;
+            // "550-" continuation must be followed by text or an enhanced
+            // code ("550-5.7.1"), not a date or a number.
+            if (a == '-' && q + 2 < text.size() && digit(text[q + 1]) && text[q + 2] != '.') continue;
             return std::string(text.substr(p, 3));
         }
     }
