@@ -54,3 +54,14 @@ TEST_CASE("address: what cannot be an address is refused with the reason") {
     CHECK_THAT(error("user@exa mple.org"), Catch::Contains("character"));
     CHECK_THAT(error("user@\xff\xfe.example"), Catch::Contains("not a valid IDN"));
 }
+
+TEST_CASE("address: [suppress] local_part_case selects the mode") {
+    CHECK(local_part_case("sensitive") == LocalPartCase::Sensitive);
+    CHECK(local_part_case("insensitive") == LocalPartCase::Insensitive);
+    auto a = normalize_address("Bob.Smith@Example.ORG", local_part_case("sensitive"));
+    REQUIRE(a.ok());
+    CHECK(a->key() == "Bob.Smith@example.org");
+    auto b = normalize_address("Bob.Smith@Example.ORG", local_part_case("insensitive"));
+    REQUIRE(b.ok());
+    CHECK(b->key() == "bob.smith@example.org");
+}
