@@ -1,8 +1,8 @@
 #!/bin/sh
 # bounce-accuracy.sh BUILDDIR [CORPUS]: score sisimai (Debian's
 # libsisimai-perl; not a dependency of the build or the tests) on the
-# shared corpus by the same rules as tests/reports, next to our own rates
-# from tests/reports/test-reports. sisimai runs with delivered and vacation
+# shared corpus by the same rules as tests/core/reports, next to our own rates
+# from tests/core/reports/test-reports. sisimai runs with delivered and vacation
 # results on (as the corpus' DERIVED files were made); its verdict is its
 # own hard/soft, with "suspend" counted hard as our policy does; a result
 # with reason feedback is a complaint, vacation or delivered is no bounce.
@@ -38,6 +38,6 @@ perl -MSisimai -e '
 echo "sisimai $(perl -MSisimai -e 'print $Sisimai::VERSION'):"
 "$builddir/bench/bounce-score" "$corpus" sisimai < "$results"
 echo
-if [ -x "$builddir/tests/reports/test-reports" ]; then
-    SW_CORPUS_DIR=$corpus "$builddir/tests/reports/test-reports" 2>/dev/null | grep '^sendwarden:'
+if [ -x "$builddir/tests/core/reports/test-reports" ]; then
+    SW_CORPUS_DIR=$corpus "$builddir/tests/core/reports/test-reports" 2>/dev/null | grep '^sendwarden:'
 fi

@@ -1,5 +1,5 @@
 // bounce-score: the accuracy rates of another bounce parser's results over
-// the shared corpus, by the same rules as tests/reports (the rules live in
+// the shared corpus, by the same rules as tests/core/reports (the rules live in
 // tests/support/report_corpus.cpp). Input: a TSV on stdin, one line per
 // recipient: path (relative to the corpus root), kind (bounce, complaint,
 // other), address, status, action, hard (1/0), feedback type; a message

@@ -1,5 +1,5 @@
 // load_expectations, score, format_scores; see report_corpus.hpp and the
-// rules in tests/reports/report_corpus_test.cpp.
+// rules in tests/core/reports/report_corpus_test.cpp.
 #include "support/report_corpus.hpp"
 
 #include <algorithm>

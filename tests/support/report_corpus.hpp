@@ -2,10 +2,10 @@
 // (../shared/corpus/bounces and arf): what each sample is expected to give,
 // from the asserted EXPECTED-*.tsv files first and the derived sisimai
 // output or ARF field extraction only where nothing is asserted, and the
-// rates of a set of results against them. Shared by tests/reports (our
+// rates of a set of results against them. Shared by tests/core/reports (our
 // parser) and bench/bounce-score (sisimai's results) so both are scored by
 // the same rules. The rules themselves are documented in
-// tests/reports/report_corpus_test.cpp.
+// tests/core/reports/report_corpus_test.cpp.
 #pragma once
 
 #include <functional>
