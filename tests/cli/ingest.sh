@@ -95,6 +95,26 @@ rc=$?
 sw ingest --maildir "$T/md" --mbox "$T/box.mbox" >/dev/null 2>&1
 [ $? = 64 ] && ok "--maildir with --mbox: exit 64" || fail "--maildir with --mbox: not 64"
 
+# ---------------------------------------------------------------- a full store
+mkdir -p "$T/small"
+sed "s#^state_dir = .*#state_dir = $T/small\ndata_max_size = 64k#" "$T/c.conf" >"$T/small.conf"
+rc=0
+for i in $(seq 1 40); do
+    { printf 'From: noreply-dmarc@google.example\nTo: dmarc@acme.example\n'
+      printf 'Subject: Report domain: acme.example Submitter: google.example Report-ID: <%s>\n' "$i"
+      printf 'MIME-Version: 1.0\nContent-Type: application/gzip; name="google.example!acme.example!%s!2.xml.gz"\n' "$i"
+      printf 'Content-Transfer-Encoding: base64\n\n'
+      head -c 6000 /dev/urandom | base64; } >"$T/dmarc.eml"
+    "$CLI" -c "$T/small.conf" ingest <"$T/dmarc.eml" >/dev/null 2>"$T/err"
+    rc=$?
+    [ "$rc" = 0 ] || break
+done
+if [ "$rc" = 75 ] && grep -q 'data database is full' "$T/err"; then
+    ok "a full data store: exit 75 with 'data database is full' (Postfix retries)"
+else
+    fail "full store: exit $rc after $i reports ($(cat "$T/err"))"
+fi
+
 # ---------------------------------------------------------------- org, stats
 sw org status acme --json >"$T/st.json" 2>&1
 st=$("$PY" -c 'import json,sys; o=json.load(open(sys.argv[1])); print(o["state"], o["unmatched"], o["bounced"])' "$T/st.json")

@@ -120,7 +120,8 @@ std::variant<IngestResult, IngestError> Ingestor::ingest(std::string_view raw, s
     std::string hash = content_hash(raw);
 
     auto keep = [&](const std::string& why) -> std::variant<IngestResult, IngestError> {
-        auto path = quarantine_message(quarantine_dir(), raw, now);
+        auto path = quarantine_message(quarantine_dir(), raw, now, batch_size_ <= 1);
+        if (path && batch_size_ > 1) quarantined_unsynced_ = true;
         if (!path) return IngestError{path.error(), true};
         res.disposition = "quarantined";
         res.quarantine_path = *path;
@@ -340,6 +341,10 @@ Result<std::vector<std::string>> Ingestor::flush(std::int64_t now) {
         } catch (const store::lmdb::StoreError& e) {
             return fail(std::string("data database: ") + e.what() + ": the last batch was not recorded");
         }
+    }
+    if (quarantined_unsynced_) {
+        quarantined_unsynced_ = false;
+        if (auto s = sync_dir(quarantine_dir()); !s) return fail(s.error());
     }
     std::vector<std::string> changes, notes;
     for (const auto& org : to_judge_)

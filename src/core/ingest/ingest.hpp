@@ -120,6 +120,7 @@ private:
     std::size_t batch_size_ = 1, batch_count_ = 0;
     std::optional<store::lmdb::WriteTxn> batch_txn_;
     std::set<std::string> to_judge_;
+    bool quarantined_unsynced_ = false;  // batch: quarantine files wait for flush()
 };
 
 }  // namespace sw::ingest

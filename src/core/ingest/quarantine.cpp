@@ -26,7 +26,17 @@ std::string content_hash(std::string_view raw) {
     return out;
 }
 
-Result<std::string> quarantine_message(const std::string& dir, std::string_view raw, std::int64_t now) {
+Result<void> sync_dir(const std::string& dir) {
+    int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return fail("quarantine " + dir + ": " + std::strerror(errno));
+    int rc = syncfs(fd);
+    int err = errno;
+    close(fd);
+    if (rc != 0) return fail("quarantine " + dir + ": syncfs: " + std::strerror(err));
+    return {};
+}
+
+Result<std::string> quarantine_message(const std::string& dir, std::string_view raw, std::int64_t now, bool sync) {
     if (mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) return fail("quarantine " + dir + ": " + std::strerror(errno));
     std::time_t t = now;
     std::tm tm{};
@@ -56,7 +66,7 @@ Result<std::string> quarantine_message(const std::string& dir, std::string_view 
         }
         off += static_cast<std::size_t>(w);
     }
-    if (fsync(fd) != 0 || close(fd) != 0) {
+    if ((sync && fsync(fd) != 0) || close(fd) != 0) {
         unlink(tmp.c_str());
         return fail("quarantine " + tmp + ": " + std::strerror(errno));
     }
