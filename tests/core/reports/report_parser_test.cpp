@@ -56,6 +56,10 @@ TEST_CASE("delivery-status groups give one recipient each", "[reports]") {
     CHECK(ds.recipients[0].reply_code == "550");
     CHECK(ds.recipients[1].action == "delayed");
     CHECK(dsn_address("RFC822; <User@Example.ORG>") == "User@example.org");
+    CHECK(dsn_address("rfc822; \"a..b\"@Example.ORG") == "\"a..b\"@example.org");
+    CHECK(dsn_address("rfc822; user@#example.net") == "user@#example.net");
+    CHECK(dsn_address("rfc822; undisclosed recipients") == "");
+    CHECK(dsn_address("rfc822; a b@#example.net") == "");
 }
 
 TEST_CASE("the hard verdict follows the reason text, not the first digit", "[reports]") {
