@@ -161,10 +161,9 @@ void drop_suspended_prefix(std::string& t) {
     for (auto p = t.find(prefix); p != std::string::npos; p = t.find(prefix, p)) t.erase(p, prefix.size());
 }
 
-}  // namespace
-
-BounceReason reason_of(std::string_view status, std::string_view reply_code, std::string_view diagnostic) {
-    std::string t = to_lower(diagnostic);
+// reason_of over the diagnostic already lower-cased (and owned: the
+// Postfix prefix is cut out of it in place).
+BounceReason reason_of_lower(std::string_view status, std::string& t) {
     drop_suspended_prefix(t);
     if (any_of(t, full_phrases)) return BounceReason::MailboxFull;
     if (any_of(t, sender_side)) return BounceReason::Blocked;
@@ -203,8 +202,15 @@ BounceReason reason_of(std::string_view status, std::string_view reply_code, std
     if (s != BounceReason::Other) return s;
     if (maybe_blocked) return BounceReason::Blocked;
     if (any_of(t, expired_phrases)) return BounceReason::Expired;
-    (void)reply_code;
     return BounceReason::Other;
+}
+
+}  // namespace
+
+BounceReason reason_of(std::string_view status, std::string_view reply_code, std::string_view diagnostic) {
+    (void)reply_code;
+    std::string t = to_lower(diagnostic);
+    return reason_of_lower(status, t);
 }
 
 std::string_view implied_status(BounceReason reason, bool permanent) {
@@ -230,18 +236,18 @@ void classify(FailedRecipient& r) {
         r.permanent = true;
     else
         r.permanent = cls != '4';
-    r.reason = reason_of(r.status, r.reply_code, r.diagnostic);
+    std::string t = to_lower(r.diagnostic);
+    bool generic_unknown = t.find("unknown user") != std::string::npos || t.find("user unknown") != std::string::npos ||
+                           t.find("no such user") != std::string::npos;
+    r.reason = reason_of_lower(r.status, t);
     // An address the server accepted at RCPT TO exists: "unknown user"
     // after DATA is a content filter speaking. A refusal at MAIL FROM,
     // HELO or connect is about us, not about the recipient.
     // Only the generic wording: "does not exist" or "no account" answers to
     // DATA come from providers that check recipients late (Yahoo).
-    if (r.smtp_command == "DATA" && r.reason == BounceReason::UserUnknown && !(r.status.size() >= 5 && r.status.compare(1, 4, ".1.1") == 0)) {
-        std::string t = to_lower(r.diagnostic);
-        if (t.find("unknown user") != std::string::npos || t.find("user unknown") != std::string::npos ||
-            t.find("no such user") != std::string::npos)
-            r.reason = BounceReason::Blocked;
-    }
+    if (r.smtp_command == "DATA" && r.reason == BounceReason::UserUnknown && generic_unknown &&
+        !(r.status.size() >= 5 && r.status.compare(1, 4, ".1.1") == 0))
+        r.reason = BounceReason::Blocked;
     if ((r.smtp_command == "MAIL" || r.smtp_command == "HELO" || r.smtp_command == "CONN") && dead(r.reason))
         r.reason = BounceReason::Blocked;
     // A temporary code means the receiver itself was not sure yet.

@@ -280,7 +280,7 @@ NdrEvidence ndr_evidence(const MimeMessage& m) {
 
 std::optional<TextBounce> parse_text_bounce(const MimeMessage& m, const BounceText& text,
                                             const std::vector<std::string>& exclude) {
-    std::string lower = to_lower(text.notice);
+    std::string_view lower = text.lower;
     std::string subject = to_lower(field_value(m.headers, "Subject"));
     NdrEvidence headers = ndr_evidence(m);
     if (headers == NdrEvidence::None) return std::nullopt;
