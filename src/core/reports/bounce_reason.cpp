@@ -52,10 +52,10 @@ constexpr std::array<std::string_view, 38> blocked_strong = {
     "authentication required", "not authorized", "content rejected", "message content",
     "refused to accept", "listed at", "recipient preferences", "my name was rejected"};
 
-constexpr std::array<std::string_view, 72> unknown_phrases = {
+constexpr std::array<std::string_view, 67> unknown_phrases = {
     "user unknown", "unknown user", "unknown recipient", "recipient unknown", "addressee unknown",
     "no such user", "no such recipient", "no such mailbox", "no such account", "no such address",
-    "no such person", "no such local user", "recipient not found", "recipientnotfound",
+    "no such person", "no such local user", "recipient not found", "recipientnotfound", "recipnotfound",
     "address not found", "user not found", "mailbox not found", "mailbox does not exist",
     "account does not exist", "recipient does not exist", "user does not exist",
     "address does not exist", "does not exist", "doesn't exist", "dosn't exist", "not exist",
@@ -64,11 +64,15 @@ constexpr std::array<std::string_view, 72> unknown_phrases = {
     "unknown or illegal", "no longer on server", "not listed in", "not listed as",
     "bad recipient", "bad_recipient", "badrcptto", "unknown local", "not our customer",
     "unknown address", "no account", "not have an account", "has no account", "user doesn't",
-    "name is not recognized", "not recognized", "rejected: user", "unknown mailbox",
-    "mailbox unknown", "mailbox name not allowed", "invalid address", "no user", "no valid recipient",
-    "nie istnieje", "existiert nicht", "n'existe pas", "unbekannt", "inconnu", "user reject",
-    "recipient rejected", "address rejected", "not found", "delivery userid", "address is correct",
-    "couldn't be found", "could not be found"};
+    "name is not recognized", "unknown mailbox", "mailbox unknown", "mailbox name not allowed",
+    "invalid address", "no user", "no valid recipient", "nie istnieje", "existiert nicht", "n'existe pas",
+    "unbekannt", "inconnu", "delivery userid", "address is correct", "couldn't be found", "could not be found"};
+
+// Wordings that name the recipient but not why it was refused: an access
+// map's "Recipient address rejected: Access denied" is a block. They mean
+// an unknown user only when nothing in the text speaks of a block.
+constexpr std::array<std::string_view, 6> unknown_unless_blocked = {
+    "recipient rejected", "address rejected", "user reject", "rejected: user", "not found", "not recognized"};
 
 constexpr std::array<std::string_view, 29> disabled_phrases = {
     "disabled", "suspended", "suspend", "deactivated", "inactive", "not active", "not an active",
@@ -78,19 +82,22 @@ constexpr std::array<std::string_view, 29> disabled_phrases = {
     "account locked", "mailbox is locked", "account is frozen", "account terminated",
     "account has been terminated", "account deleted", "account has been deleted", "is frozen"};
 
-constexpr std::array<std::string_view, 29> host_phrases = {
+constexpr std::array<std::string_view, 36> host_phrases = {
     "host unknown", "unknown host", "host not found", "hostname not found", "domain not found",
     "no such domain", "unknown domain", "domain does not exist", "domain doesn't exist",
     "name or service not known", "nxdomain", "host or domain name not found",
     "domain name not found", "could not be resolved", "no mx", "mx record", "unrouteable",
     "unroutable", "dns error", "not a valid domain", "domain is not valid", "invalid domain",
     "no route to domain", "does not accept mail", "null mx", "domain has no", "bad destination",
-    "no such host", "domain is not reachable"};
+    "no such host", "domain is not reachable", "nonexistent domain", "non-existent domain",
+    "couldn't find any host named", "point to non-existent hosts", "malformed name server reply",
+    "malformed or unexpected name server reply", "has null mx"};
 
-constexpr std::array<std::string_view, 15> rate_phrases = {
+constexpr std::array<std::string_view, 18> rate_phrases = {
     "too many", "rate limit", "ratelimit", "rate-limit", "throttl", "exceeded the rate",
     "sending rate", "temporarily deferred", "connection limit", "try again later",
-    "please slow down", "limit exceeded", "exceeded the limit", "rate exceeded", "at a rate that"};
+    "please slow down", "limit exceeded", "exceeded the limit", "rate exceeded", "at a rate that",
+    "too quickly", "greylist", "graylist"};
 
 constexpr std::array<std::string_view, 17> expired_phrases = {
     "retry timeout", "retry time", "delivery time expired", "time expired", "message expired",
@@ -102,7 +109,9 @@ constexpr std::array<std::string_view, 14> blocked_weak = {
     "blocked", "policy", "denied", "refused", "not allowed", "prohibited", "filter", "security",
     "rejected for", "not permitted", "access", "tls", "bulk", "attachment"};
 
-// Weak user-unknown wording: only when nothing says "blocked".
+// RFC 5321's stock text for any 550 ("Requested action not taken: mailbox
+// unavailable"): a missing user only with an X.1.x address status and
+// nothing that says "blocked".
 constexpr std::array<std::string_view, 3> unknown_weak = {"mailbox unavailable", "mailbox not available",
                                                           "unavailable mailbox"};
 
@@ -110,8 +119,15 @@ constexpr std::array<std::string_view, 3> unknown_weak = {"mailbox unavailable",
 // servers that answered badly. The domain may well exist.
 // (Postfix's "Malformed or unexpected name server reply" is not among
 // them: it means a broken delegation, and it is final.)
-constexpr std::array<std::string_view, 4> dns_trouble = {
-    "try again", "temporary failure in name resolution", "servfail", "lookup timed out"};
+constexpr std::array<std::string_view, 6> dns_trouble = {
+    "try again", "temporary failure in name resolution", "servfail", "lookup timed out",
+    "name server timeout", "dns timeout"};
+// A connection that failed says nothing about the address, and its
+// "refused" is no block.
+constexpr std::array<std::string_view, 6> network_trouble = {
+    "connection refused", "connection timed out", "connection reset", "no route to host",
+    "network is unreachable", "lost connection"};
+constexpr std::array<std::string_view, 4> dns_context = {"name service", "host not found", "name server", "dns"};
 
 // A local delivery program failing (procmail, mail.local writing the
 // mailbox) says nothing about whether the address exists.
@@ -132,10 +148,23 @@ BounceReason by_status(std::string_view status) {
     return BounceReason::Other;
 }
 
-}  // namespace
+bool address_status(std::string_view status) { return status.size() >= 5 && status.substr(1, 3) == ".1."; }
 
-BounceReason reason_of(std::string_view status, std::string_view reply_code, std::string_view diagnostic) {
-    std::string t = to_lower(diagnostic);
+bool dead(BounceReason r) {
+    return r == BounceReason::UserUnknown || r == BounceReason::HostUnknown || r == BounceReason::MailboxDisabled;
+}
+
+// Postfix's "delivery temporarily suspended: <why>" says the destination
+// is on hold after earlier failures; only the <why> after it tells.
+void drop_suspended_prefix(std::string& t) {
+    static constexpr std::string_view prefix = "delivery temporarily suspended";
+    for (auto p = t.find(prefix); p != std::string::npos; p = t.find(prefix, p)) t.erase(p, prefix.size());
+}
+
+// reason_of over the diagnostic already lower-cased (and owned: the
+// Postfix prefix is cut out of it in place).
+BounceReason reason_of_lower(std::string_view status, std::string& t) {
+    drop_suspended_prefix(t);
     if (any_of(t, full_phrases)) return BounceReason::MailboxFull;
     if (any_of(t, sender_side)) return BounceReason::Blocked;
     if (any_of(t, size_phrases)) return BounceReason::MessageTooLarge;
@@ -148,24 +177,40 @@ BounceReason reason_of(std::string_view status, std::string_view reply_code, std
     // the "may be blacklisted" in it is a guess, not a block.
     if (t.find("account or domain may not exist") != std::string::npos) return BounceReason::UserUnknown;
     bool blocked = any_of(t, blocked_strong);
-    if (!blocked && any_of(t, dns_trouble) && (t.find("name service") != std::string::npos ||
-                                                t.find("host not found") != std::string::npos ||
-                                                t.find("name server") != std::string::npos))
-        return BounceReason::Other;
+    bool maybe_blocked = any_of(t, blocked_weak);
+    if (!blocked && any_of(t, dns_trouble) && any_of(t, dns_context)) return BounceReason::Other;
     if (!blocked) {
         if (any_of(t, host_phrases)) return BounceReason::HostUnknown;
         if (any_of(t, disabled_phrases)) return BounceReason::MailboxDisabled;
         if (any_of(t, unknown_phrases)) return BounceReason::UserUnknown;
+        // Office 365's directory-based edge blocking refuses recipients
+        // missing from the tenant with 5.4.1 "Recipient address rejected:
+        // Access denied"; any other status makes it an access map's block.
+        if (status.size() >= 5 && status.substr(1) == ".4.1" && t.find("address rejected: access denied") != std::string::npos)
+            return BounceReason::UserUnknown;
     }
     if (blocked) return BounceReason::Blocked;
+    if (any_of(t, network_trouble)) return any_of(t, expired_phrases) ? BounceReason::Expired : BounceReason::Other;
     if (any_of(t, rate_phrases)) return BounceReason::RateLimited;
-    if (!any_of(t, blocked_weak) && any_of(t, unknown_weak)) return BounceReason::UserUnknown;
+    if (!maybe_blocked) {
+        if (any_of(t, unknown_unless_blocked)) return BounceReason::UserUnknown;
+        if (address_status(status) && any_of(t, unknown_weak)) return BounceReason::UserUnknown;
+    }
     BounceReason s = by_status(status);
+    // "5.1.1 ... rejected due to policy": the text, not the code, says why.
+    if (dead(s) && maybe_blocked) return BounceReason::Blocked;
     if (s != BounceReason::Other) return s;
-    if (any_of(t, blocked_weak)) return BounceReason::Blocked;
+    if (maybe_blocked) return BounceReason::Blocked;
     if (any_of(t, expired_phrases)) return BounceReason::Expired;
-    (void)reply_code;
     return BounceReason::Other;
+}
+
+}  // namespace
+
+BounceReason reason_of(std::string_view status, std::string_view reply_code, std::string_view diagnostic) {
+    (void)reply_code;
+    std::string t = to_lower(diagnostic);
+    return reason_of_lower(status, t);
 }
 
 std::string_view implied_status(BounceReason reason, bool permanent) {
@@ -191,26 +236,22 @@ void classify(FailedRecipient& r) {
         r.permanent = true;
     else
         r.permanent = cls != '4';
-    r.reason = reason_of(r.status, r.reply_code, r.diagnostic);
+    std::string t = to_lower(r.diagnostic);
+    bool generic_unknown = t.find("unknown user") != std::string::npos || t.find("user unknown") != std::string::npos ||
+                           t.find("no such user") != std::string::npos;
+    r.reason = reason_of_lower(r.status, t);
     // An address the server accepted at RCPT TO exists: "unknown user"
     // after DATA is a content filter speaking. A refusal at MAIL FROM,
     // HELO or connect is about us, not about the recipient.
     // Only the generic wording: "does not exist" or "no account" answers to
     // DATA come from providers that check recipients late (Yahoo).
-    if (r.smtp_command == "DATA" && r.reason == BounceReason::UserUnknown && !(r.status.size() >= 5 && r.status.compare(1, 4, ".1.1") == 0)) {
-        std::string t = to_lower(r.diagnostic);
-        if (t.find("unknown user") != std::string::npos || t.find("user unknown") != std::string::npos ||
-            t.find("no such user") != std::string::npos)
-            r.reason = BounceReason::Blocked;
-    }
-    if ((r.smtp_command == "MAIL" || r.smtp_command == "HELO" || r.smtp_command == "CONN") &&
-        (r.reason == BounceReason::UserUnknown || r.reason == BounceReason::HostUnknown ||
-         r.reason == BounceReason::MailboxDisabled))
+    if (r.smtp_command == "DATA" && r.reason == BounceReason::UserUnknown && generic_unknown &&
+        !(r.status.size() >= 5 && r.status.compare(1, 4, ".1.1") == 0))
         r.reason = BounceReason::Blocked;
-    bool dead = r.reason == BounceReason::UserUnknown || r.reason == BounceReason::HostUnknown ||
-                r.reason == BounceReason::MailboxDisabled;
+    if ((r.smtp_command == "MAIL" || r.smtp_command == "HELO" || r.smtp_command == "CONN") && dead(r.reason))
+        r.reason = BounceReason::Blocked;
     // A temporary code means the receiver itself was not sure yet.
-    r.hard = dead && r.permanent && cls != '4';
+    r.hard = dead(r.reason) && r.permanent && cls != '4';
 }
 
 }  // namespace sw::reports

@@ -35,15 +35,16 @@ bool header_line(std::string_view line) {
 // Offset where the quoted original starts, or npos: a marker line, else a
 // run of header lines ("Received: ..." then more "Name: value" lines).
 std::size_t copy_start(std::string_view t) {
+    const std::string lower = to_lower(t);
     std::size_t pos = 0;
     std::size_t line_no = 0;
     while (pos < t.size()) {
         std::size_t end = t.find('\n', pos);
         if (end == std::string_view::npos) end = t.size();
         std::string_view line = t.substr(pos, end - pos);
-        std::string l = to_lower(line.substr(0, 160));
+        std::string_view l = std::string_view(lower).substr(pos, std::min<std::size_t>(line.size(), 160));
         for (auto mk : copy_markers)
-            if (l.find(mk) != std::string::npos) return pos;
+            if (l.find(mk) != std::string_view::npos) return pos;
         // Headers quoted without a marker: two header lines in a row at
         // column 0, starting with Received:/Return-Path:.
         if (line_no > 2 && (l.rfind("received: ", 0) == 0 || l.rfind("return-path: ", 0) == 0)) {
@@ -126,6 +127,7 @@ BounceText bounce_text(const MimeMessage& m) {
             if (cut != std::string::npos) bt.quoted = text.substr(cut);
         }
     }
+    bt.lower = to_lower(bt.notice);
     return bt;
 }
 

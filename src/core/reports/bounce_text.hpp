@@ -13,6 +13,7 @@ namespace sw::reports {
 struct BounceText {
     std::string notice;  // the NDR's own words, LF line ends
     std::string quoted;  // the inline copy of the original (headers first), or ""
+    std::string lower;   // notice lower-cased (ASCII), same offsets: made once for every reader
 };
 
 BounceText bounce_text(const MimeMessage& m);

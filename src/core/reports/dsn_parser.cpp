@@ -70,6 +70,26 @@ bool is_failure(const FailedRecipient& r) {
            (r.status.empty() || r.status[0] != '2');
 }
 
+// The whole field value as one RFC 5321 Mailbox when the text scanner
+// finds none in it: a quoted local part ("a..b"@example.com) or a domain
+// no mail system could resolve (user@#example.net). The report says this
+// address failed, whatever its syntax.
+std::string whole_mailbox(std::string_view v) {
+    v = trim(v);
+    if (v.size() >= 2 && v.front() == '<' && v.back() == '>') v = trim(v.substr(1, v.size() - 2));
+    auto at = v.rfind('@');
+    if (at == std::string_view::npos || at == 0 || at + 1 >= v.size()) return {};
+    std::string_view local = v.substr(0, at), domain = v.substr(at + 1);
+    bool quoted = local.size() >= 2 && local.front() == '"' && local.back() == '"';
+    for (char c : quoted ? std::string_view() : local)
+        if (c == '@' || c == '"' || c == '<' || c == '>' || static_cast<unsigned char>(c) <= ' ') return {};
+    for (char c : domain)
+        if (c == '@' || c == '"' || c == '<' || c == '>' || static_cast<unsigned char>(c) <= ' ') return {};
+    for (char c : local)
+        if (static_cast<unsigned char>(c) < ' ') return {};
+    return std::string(local) + "@" + to_lower(domain);
+}
+
 }  // namespace
 
 std::string_view strip_type(std::string_view value) {
@@ -86,7 +106,7 @@ std::string_view strip_type(std::string_view value) {
 std::string dsn_address(std::string_view value) {
     std::string_view v = strip_type(value);
     auto found = first_address(v);
-    return found ? normalize_address(*found) : std::string();
+    return found ? normalize_address(*found) : whole_mailbox(v);
 }
 
 DeliveryStatus parse_delivery_status(std::string_view text) {

@@ -15,8 +15,7 @@ bool is_filter_gateway(const MimeMessage& m, const BounceText& text) {
     if (from.find("mxlogic.net") != std::string::npos || mid.find("mxlogic.net") != std::string::npos) return true;
     for (const auto& f : m.headers)
         if (iequals(f.name, "Received") && to_lower(f.value).find("mailfoundry") != std::string::npos) return true;
-    std::string notice = to_lower(std::string_view(text.notice).substr(0, 4096));
-    return notice.find("mailfoundry") != std::string::npos;
+    return std::string_view(text.lower).substr(0, 4096).find("mailfoundry") != std::string_view::npos;
 }
 
 }  // namespace sw::reports

@@ -81,9 +81,7 @@ void fill_from_notice(ParsedReport& out, const BounceText& text) {
     for (auto& r : out.recipients) {
         if (reason_of(r.status, r.reply_code, r.diagnostic) != BounceReason::Other) continue;
         std::string_view notice = text.notice;
-        std::string key = to_lower(r.address);
-        std::string lower = to_lower(notice);
-        auto p = lower.find(key);
+        auto p = text.lower.find(to_lower(r.address));
         std::string_view near = p == std::string::npos ? notice.substr(0, 2000) : notice.substr(p, 1500);
         if (reason_of(r.status, r.reply_code, near) == BounceReason::Other) continue;
         if (!r.diagnostic.empty()) r.diagnostic += " ";
@@ -94,13 +92,13 @@ void fill_from_notice(ParsedReport& out, const BounceText& text) {
 // The SMTP command each error answered: the diagnostic, else the notice
 // from the recipient's first mention on (a single recipient: all of it).
 void fill_stage(ParsedReport& out, const BounceText& text) {
-    std::string lower = to_lower(text.notice);
+    std::string_view lower = text.lower;
     for (auto& r : out.recipients) {
         r.smtp_command = smtp_command_in(r.diagnostic);
         if (!r.smtp_command.empty()) continue;
         auto p = lower.find(to_lower(r.address));
         if (p != std::string::npos)
-            r.smtp_command = smtp_command_in(std::string_view(lower).substr(p, 1500));
+            r.smtp_command = smtp_command_in(lower.substr(p, 1500));
         else if (out.recipients.size() == 1)
             r.smtp_command = smtp_command_in(lower);
     }

@@ -241,6 +241,20 @@ std::vector<Candidate> choose(std::vector<Candidate> all, bool failure_wording) 
     return real.empty() ? pick : real;
 }
 
+// Sendmail gives each failure a line of its own, "550 <user@host>... why"
+// or "550 host (mailer)... why"; such a line about another address or
+// host ends the text of this one.
+bool sendmail_item(std::string_view line) {
+    if (line.size() < 8 || line[3] != ' ' || line.find("... ") == std::string_view::npos) return false;
+    for (int i = 0; i < 3; ++i)
+        if (line[i] < '0' || line[i] > '9') return false;
+    return true;
+}
+
+bool other_item_line(std::string_view line, std::string_view key) {
+    return sendmail_item(line) && to_lower(line).find(key) == std::string::npos;
+}
+
 bool has_reason_words(std::string_view diag) {
     if (!find_enhanced_status(diag).empty()) return true;
     return reason_of("", "", diag) != BounceReason::Other;
@@ -266,7 +280,7 @@ NdrEvidence ndr_evidence(const MimeMessage& m) {
 
 std::optional<TextBounce> parse_text_bounce(const MimeMessage& m, const BounceText& text,
                                             const std::vector<std::string>& exclude) {
-    std::string lower = to_lower(text.notice);
+    std::string_view lower = text.lower;
     std::string subject = to_lower(field_value(m.headers, "Subject"));
     NdrEvidence headers = ndr_evidence(m);
     if (headers == NdrEvidence::None) return std::nullopt;
@@ -307,13 +321,17 @@ std::optional<TextBounce> parse_text_bounce(const MimeMessage& m, const BounceTe
         end = std::min(end, c.line + 25);
         std::string seg;
         for (std::size_t i = c.line; i < end && i < lines.size(); ++i) {
+            if (i > c.line && other_item_line(lines[i].text, c.key)) break;
             seg.append(lines[i].text);
             seg += '\n';
         }
         FailedRecipient r;
         r.address = c.address;
         r.diagnostic = collapse(seg, 2000);
-        if (!has_reason_words(r.diagnostic)) r.diagnostic = whole;
+        // The recipient's own Sendmail line says why, even in words we
+        // have no reason for ("Remote protocol error").
+        bool own_item = c.line < lines.size() && sendmail_item(lines[c.line].text);
+        if (!own_item && !has_reason_words(r.diagnostic)) r.diagnostic = whole;
         r.status = find_enhanced_status(r.diagnostic);
         if (r.status.empty()) r.status = find_enhanced_status(whole);
         r.reply_code = find_reply_code(r.diagnostic);

@@ -56,6 +56,10 @@ TEST_CASE("delivery-status groups give one recipient each", "[reports]") {
     CHECK(ds.recipients[0].reply_code == "550");
     CHECK(ds.recipients[1].action == "delayed");
     CHECK(dsn_address("RFC822; <User@Example.ORG>") == "User@example.org");
+    CHECK(dsn_address("rfc822; \"a..b\"@Example.ORG") == "\"a..b\"@example.org");
+    CHECK(dsn_address("rfc822; user@#example.net") == "user@#example.net");
+    CHECK(dsn_address("rfc822; undisclosed recipients") == "");
+    CHECK(dsn_address("rfc822; a b@#example.net") == "");
 }
 
 TEST_CASE("the hard verdict follows the reason text, not the first digit", "[reports]") {
@@ -141,6 +145,26 @@ TEST_CASE("parse_report reads a qmail notice and a delay warning", "[reports]") 
     REQUIRE(d.recipients.size() == 1);
     CHECK_FALSE(d.recipients[0].permanent);
     CHECK_FALSE(d.recipients[0].hard);
+}
+
+TEST_CASE("each line of a Sendmail transcript speaks for its own address", "[reports]") {
+    // "NNN <addr>... why" lines: the next one, about another address or
+    // host, is not part of this address's reason.
+    auto r = parse_report(
+        "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\nTo: sender@example.org\n"
+        "Subject: Returned mail: see transcript for details\n\n"
+        "   ----- Transcript of session follows -----\n"
+        "554 <first@example.edu>... Remote protocol error: Connection reset by peer\n"
+        "550 example.com (smtp)... 550 Host unknown\n"
+        "554 <second@example.com>... 550 Host unknown (Authoritative answer from name server)\n");
+    CHECK(r.kind == ReportKind::Bounce);
+    REQUIRE(r.recipients.size() == 2);
+    CHECK(r.recipients[0].address == "first@example.edu");
+    CHECK(r.recipients[0].reason == BounceReason::Other);
+    CHECK_FALSE(r.recipients[0].hard);
+    CHECK(r.recipients[1].address == "second@example.com");
+    CHECK(r.recipients[1].reason == BounceReason::HostUnknown);
+    CHECK(r.recipients[1].hard);
 }
 
 TEST_CASE("parse_report reads an ARF complaint", "[reports]") {
