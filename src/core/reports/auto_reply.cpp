@@ -1,4 +1,5 @@
 // is_auto_reply; see auto_reply.hpp.
+#include "core/reports/phrases.hpp"
 #include "core/reports/auto_reply.hpp"
 
 #include <array>
@@ -7,13 +8,6 @@
 
 namespace sw::reports {
 namespace {
-
-template <std::size_t N>
-bool any_of(std::string_view text, const std::array<std::string_view, N>& phrases) {
-    for (auto p : phrases)
-        if (text.find(p) != std::string_view::npos) return true;
-    return false;
-}
 
 constexpr std::array<std::string_view, 30> subject_phrases = {
     "out of office", "out of the office", "auto:", "automatic reply", "autoreply", "auto-reply",
@@ -41,7 +35,7 @@ constexpr std::array<std::string_view, 9> ndr_subjects = {
 bool is_auto_reply(const MimeMessage& m) {
     std::string subject = to_lower(field_value(m.headers, "Subject"));
     std::string from = to_lower(field_value(m.headers, "From"));
-    if (any_of(subject, ndr_subjects) || from.find("mailer-daemon") != std::string::npos) return false;
+    if (contains_any(subject, ndr_subjects) || from.find("mailer-daemon") != std::string::npos) return false;
     std::string auto_submitted = to_lower(field_value(m.headers, "Auto-Submitted"));
     std::string precedence = to_lower(field_value(m.headers, "Precedence"));
     bool header_marker = auto_submitted.rfind("auto-replied", 0) == 0 || precedence == "auto_reply" ||
@@ -50,16 +44,16 @@ bool is_auto_reply(const MimeMessage& m) {
                          !field_value(m.headers, "X-Auto-Response").empty() ||
                          !field_value(m.headers, "X-Vacation").empty() ||
                          !field_value(m.headers, "X-Boxbe-Challenge").empty();
-    return header_marker || any_of(subject, subject_phrases) || is_challenge_response(m);
+    return header_marker || contains_any(subject, subject_phrases) || is_challenge_response(m);
 }
 
 bool is_challenge_response(const MimeMessage& m) {
     std::string from = to_lower(field_value(m.headers, "From"));
-    return any_of(from, cr_senders) || !field_value(m.headers, "X-Boxbe-Challenge").empty();
+    return contains_any(from, cr_senders) || !field_value(m.headers, "X-Boxbe-Challenge").empty();
 }
 
 bool is_challenge_text(std::string_view diagnostic) {
-    return any_of(to_lower(diagnostic), cr_phrases);
+    return contains_any(to_lower(diagnostic), cr_phrases);
 }
 
 }  // namespace sw::reports

@@ -1,6 +1,7 @@
 // reason_of, classify, implied_status; see bounce_reason.hpp. The phrase
 // lists are ours, gathered from the wording real MTAs and providers use;
 // they are matched on the lower-cased diagnostic as plain substrings.
+#include "core/reports/phrases.hpp"
 #include "core/reports/bounce_reason.hpp"
 
 #include <array>
@@ -10,13 +11,6 @@
 
 namespace sw::reports {
 namespace {
-
-template <std::size_t N>
-bool any_of(std::string_view text, const std::array<std::string_view, N>& phrases) {
-    for (auto p : phrases)
-        if (text.find(p) != std::string_view::npos) return true;
-    return false;
-}
 
 // The complaint is about the sender (our side), not the recipient address:
 // a "domain not found" here must not kill the recipient.
@@ -165,24 +159,24 @@ void drop_suspended_prefix(std::string& t) {
 // Postfix prefix is cut out of it in place).
 BounceReason reason_of_lower(std::string_view status, std::string& t) {
     drop_suspended_prefix(t);
-    if (any_of(t, full_phrases)) return BounceReason::MailboxFull;
-    if (any_of(t, sender_side)) return BounceReason::Blocked;
-    if (any_of(t, size_phrases)) return BounceReason::MessageTooLarge;
+    if (contains_any(t, full_phrases)) return BounceReason::MailboxFull;
+    if (contains_any(t, sender_side)) return BounceReason::Blocked;
+    if (contains_any(t, size_phrases)) return BounceReason::MessageTooLarge;
     // "550 : User unknown" with the address left empty is how KDDI (au)
     // and similar carriers answer when the recipient's own filter refuses
     // the sender: a block, not a missing user.
     if (t.find(" : user unknown") != std::string::npos) return BounceReason::Blocked;
-    if (any_of(t, mailer_errors)) return BounceReason::Other;
+    if (contains_any(t, mailer_errors)) return BounceReason::Other;
     // cPanel/Exim's template for an address its router cannot resolve;
     // the "may be blacklisted" in it is a guess, not a block.
     if (t.find("account or domain may not exist") != std::string::npos) return BounceReason::UserUnknown;
-    bool blocked = any_of(t, blocked_strong);
-    bool maybe_blocked = any_of(t, blocked_weak);
-    if (!blocked && any_of(t, dns_trouble) && any_of(t, dns_context)) return BounceReason::Other;
+    bool blocked = contains_any(t, blocked_strong);
+    bool maybe_blocked = contains_any(t, blocked_weak);
+    if (!blocked && contains_any(t, dns_trouble) && contains_any(t, dns_context)) return BounceReason::Other;
     if (!blocked) {
-        if (any_of(t, host_phrases)) return BounceReason::HostUnknown;
-        if (any_of(t, disabled_phrases)) return BounceReason::MailboxDisabled;
-        if (any_of(t, unknown_phrases)) return BounceReason::UserUnknown;
+        if (contains_any(t, host_phrases)) return BounceReason::HostUnknown;
+        if (contains_any(t, disabled_phrases)) return BounceReason::MailboxDisabled;
+        if (contains_any(t, unknown_phrases)) return BounceReason::UserUnknown;
         // Office 365's directory-based edge blocking refuses recipients
         // missing from the tenant with 5.4.1 "Recipient address rejected:
         // Access denied"; any other status makes it an access map's block.
@@ -190,18 +184,18 @@ BounceReason reason_of_lower(std::string_view status, std::string& t) {
             return BounceReason::UserUnknown;
     }
     if (blocked) return BounceReason::Blocked;
-    if (any_of(t, network_trouble)) return any_of(t, expired_phrases) ? BounceReason::Expired : BounceReason::Other;
-    if (any_of(t, rate_phrases)) return BounceReason::RateLimited;
+    if (contains_any(t, network_trouble)) return contains_any(t, expired_phrases) ? BounceReason::Expired : BounceReason::Other;
+    if (contains_any(t, rate_phrases)) return BounceReason::RateLimited;
     if (!maybe_blocked) {
-        if (any_of(t, unknown_unless_blocked)) return BounceReason::UserUnknown;
-        if (address_status(status) && any_of(t, unknown_weak)) return BounceReason::UserUnknown;
+        if (contains_any(t, unknown_unless_blocked)) return BounceReason::UserUnknown;
+        if (address_status(status) && contains_any(t, unknown_weak)) return BounceReason::UserUnknown;
     }
     BounceReason s = by_status(status);
     // "5.1.1 ... rejected due to policy": the text, not the code, says why.
     if (dead(s) && maybe_blocked) return BounceReason::Blocked;
     if (s != BounceReason::Other) return s;
     if (maybe_blocked) return BounceReason::Blocked;
-    if (any_of(t, expired_phrases)) return BounceReason::Expired;
+    if (contains_any(t, expired_phrases)) return BounceReason::Expired;
     return BounceReason::Other;
 }
 

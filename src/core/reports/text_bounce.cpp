@@ -1,4 +1,5 @@
 // looks_like_ndr, parse_text_bounce; see text_bounce.hpp.
+#include "core/reports/phrases.hpp"
 #include "core/reports/text_bounce.hpp"
 
 #include <array>
@@ -12,13 +13,6 @@
 
 namespace sw::reports {
 namespace {
-
-template <std::size_t N>
-bool any_of(std::string_view text, const std::array<std::string_view, N>& phrases) {
-    for (auto p : phrases)
-        if (text.find(p) != std::string_view::npos) return true;
-    return false;
-}
 
 constexpr std::array<std::string_view, 38> subject_phrases = {
     "undeliver", "undelivered", "delivery fail", "delivery status notification", "failure notice",
@@ -272,7 +266,7 @@ NdrEvidence ndr_evidence(const MimeMessage& m) {
                        from.find("mail-daemon") != std::string::npos || from.find("mailerdaemon") != std::string::npos ||
                        from.find("mdaemon") != std::string::npos;
     bool null_rp = rp == "<>" || rp.find("mailer-daemon") != std::string::npos;
-    if (daemon_from || any_of(subject, subject_phrases) || !field_value(m.headers, "X-Failed-Recipients").empty())
+    if (daemon_from || contains_any(subject, subject_phrases) || !field_value(m.headers, "X-Failed-Recipients").empty())
         return NdrEvidence::Strong;
     // Auto-replies come from <> too (RFC 3834 §3.3): weak on its own.
     return null_rp ? NdrEvidence::Weak : NdrEvidence::None;
@@ -284,7 +278,7 @@ std::optional<TextBounce> parse_text_bounce(const MimeMessage& m, const BounceTe
     std::string subject = to_lower(field_value(m.headers, "Subject"));
     NdrEvidence headers = ndr_evidence(m);
     if (headers == NdrEvidence::None) return std::nullopt;
-    bool ndr_body = any_of(lower, failure_phrases);
+    bool ndr_body = contains_any(lower, failure_phrases);
     if (headers == NdrEvidence::Weak && !ndr_body) return std::nullopt;
 
     auto lines = lines_of(text.notice);
@@ -309,8 +303,8 @@ std::optional<TextBounce> parse_text_bounce(const MimeMessage& m, const BounceTe
     TextBounce tb;
     tb.format = format_of(lower);
     bool delayed = (subject.find("delay") != std::string::npos || subject.find("warning") != std::string::npos ||
-                    any_of(lower, delay_phrases)) &&
-                   !any_of(lower, final_phrases);
+                    contains_any(lower, delay_phrases)) &&
+                   !contains_any(lower, final_phrases);
     std::string whole = collapse(text.notice, 4000);
     for (std::size_t k = 0; k < chosen.size() && k < 500; ++k) {
         const Candidate& c = chosen[k];
@@ -335,7 +329,7 @@ std::optional<TextBounce> parse_text_bounce(const MimeMessage& m, const BounceTe
         r.status = find_enhanced_status(r.diagnostic);
         if (r.status.empty()) r.status = find_enhanced_status(whole);
         r.reply_code = find_reply_code(r.diagnostic);
-        r.action = delayed || (!r.status.empty() && r.status[0] == '4' && !any_of(lower, final_phrases)) ? "delayed" : "failed";
+        r.action = delayed || (!r.status.empty() && r.status[0] == '4' && !contains_any(lower, final_phrases)) ? "delayed" : "failed";
         tb.recipients.push_back(std::move(r));
     }
     return tb;
