@@ -171,6 +171,21 @@ e2e_setup() {
     chmod 755 "$T/run"
 }
 
+# ------------------------------------------------------------------ sendwarden-policyd
+# start_policyd BINARY CONFFILE SOCK: runs it in the foreground (log in
+# $T/policyd.log), sets POLICYD_PID, waits for its socket or dies
+POLICYD_PID=""
+start_policyd() {
+    local sock=$3
+    "$1" -c "$2" --foreground >"$T/policyd.log" 2>&1 &
+    POLICYD_PID=$!
+    track_pid "$POLICYD_PID"
+    policyd_ready() { [ -S "$sock" ] || ! alive "$POLICYD_PID"; }
+    wait_for 10 policyd_ready
+    alive "$POLICYD_PID" || die "sendwarden-policyd exited at startup"
+    [ -S "$sock" ] || die "sendwarden-policyd did not create $sock within 10 s"
+}
+
 # ------------------------------------------------------------------ smtp-sink
 # start_sink PORT: smtp-sink keeps every delivered message as $T/sink/msg.*
 start_sink() {

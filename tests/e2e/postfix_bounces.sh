@@ -82,12 +82,7 @@ cp "$HERE/sendmail_smtp.py" "$T/sendmail"
 chmod 755 "$T/sendmail"
 chmod 644 "$CONFFILE"
 
-"$POLICYD" -c "$CONFFILE" --foreground >"$T/policyd.log" 2>&1 &
-POLICYD_PID=$!
-track_pid "$POLICYD_PID"
-policyd_ready() { [ -S "$SOCK" ] || ! alive "$POLICYD_PID"; }
-wait_for 10 policyd_ready
-alive "$POLICYD_PID" || die "sendwarden-policyd exited at startup"
+start_policyd "$POLICYD" "$CONFFILE" "$SOCK"
 ok "sendwarden-policyd started (user nobody)"
 
 start_sink "$SINK_PORT"

@@ -28,7 +28,6 @@ e2e_require
 POLICYD=$(e2e_binary src/policyd/sendwarden-policyd) || exit 1
 CLI=$(e2e_binary src/cli/sendwarden) || exit 1
 
-POLICYD_PID=""
 e2e_setup e2e
 LOG_FILES=(policyd.log "${LOG_FILES[@]}")
 mkdir -p "$T/policy"
@@ -72,13 +71,7 @@ else
     fail "sendwarden check-config: $(tr '\n' ' ' < "$T/check-config.out")"
 fi
 
-"$POLICYD" -c "$T/sendwarden.conf" --foreground >"$T/policyd.log" 2>&1 &
-POLICYD_PID=$!
-track_pid "$POLICYD_PID"
-policyd_ready() { [ -S "$SOCK" ] || ! alive "$POLICYD_PID"; }
-wait_for 10 policyd_ready
-alive "$POLICYD_PID" || die "sendwarden-policyd exited at startup"
-[ -S "$SOCK" ] || die "sendwarden-policyd did not create $SOCK within 10 s"
+start_policyd "$POLICYD" "$T/sendwarden.conf" "$SOCK"
 ok "sendwarden-policyd started and listens on its unix socket"
 
 # ------------------------------------------------------------------ smtp-sink
