@@ -4,9 +4,12 @@
 // session caps) and the answers and header edits they produce.
 #include <catch2/catch.hpp>
 
+#include "core/sent/sent_index.hpp"
+#include "core/store/counters_db.hpp"
 #include "milter/milter_session.hpp"
 #include "support/log_capture.hpp"
 #include "support/milter_world.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace sw;
 using namespace sw::milter;
@@ -142,4 +145,32 @@ TEST_CASE("milter session: session caps at connect and per user, released by the
     auto busy = u2.mail_from("<a@acme.example>", "alice");
     CHECK(busy.verdict == Verdict::Tempfail);
     CHECK(busy.xcode == "4.7.1");
+}
+
+TEST_CASE("milter session: an outbound message's Message-ID joins the sent index under its queue id") {
+    World w;
+    test::TempDir state;
+    auto counters = store::CountersDb::open(state.path(), 16 << 20);
+    sent::SentIndex index(counters->env());
+    w.runtime->set_sent_index(&index);
+    MilterSession s(*w.runtime, "client.example", "198.51.100.7");
+    REQUIRE(s.connect().verdict == Verdict::Continue);
+    REQUIRE(s.mail_from("<alice@acme.example>", "alice@acme.example").verdict == Verdict::Continue);
+    feed_message(s, {{"From", "alice@acme.example"}, {"Message-ID", " <m.42@acme.example> "}, {"Subject", "hi"}});
+    (void)s.end_of_message("Q1");
+    auto m = index.by_message_id("<m.42@acme.example>");
+    REQUIRE(m);
+    CHECK(m->queue_id == "Q1");
+
+    // inbound mail is not ours: not recorded
+    MilterSession in(*w.runtime, "mx.remote.example", "203.0.113.9");
+    REQUIRE(in.connect().verdict == Verdict::Continue);
+    (void)in.mail_from("<bob@remote.example>", "");
+    for (const auto& [n, v] : std::vector<std::pair<std::string, std::string>>{
+             {"From", "bob@remote.example"}, {"Message-ID", "<in.1@remote.example>"}})
+        in.header(n, v);
+    in.end_of_headers("Q2");
+    (void)in.end_of_message("Q2");
+    CHECK_FALSE(index.by_message_id("<in.1@remote.example>"));
+    w.runtime->set_sent_index(nullptr);
 }
