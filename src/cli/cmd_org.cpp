@@ -17,6 +17,7 @@
 #include "cli/cli_state.hpp"
 #include "core/orgs/org_map.hpp"
 #include "core/reputation/org_counters.hpp"
+#include "core/reputation/notify.hpp"
 #include "core/reputation/org_state.hpp"
 #include "core/reputation/thresholds.hpp"
 
@@ -174,7 +175,7 @@ int pause_cmd(const CliContext& ctx, const std::vector<std::string>& args) {
         std::cerr << "sendwarden org pause: bad org name '" << org << "'\n";
         return EX_USAGE;
     }
-    auto opened = open_state(ctx, "org pause");
+    auto opened = open_state(ctx, "org pause", {.policy = true});
     if (auto* rc = std::get_if<int>(&opened)) return *rc;
     auto& o = std::get<OpenedState>(opened);
     reputation::OrgStateStore states(*o.data);
@@ -188,7 +189,21 @@ int pause_cmd(const CliContext& ctx, const std::vector<std::string>& args) {
         return 0;
     }
     audit(*o.data, "org pause", "org pause " + org + " reason=\"" + reason + "\"", org, {{"reason", reason}});
-    std::cout << "org " << org << " paused: new mail gets " << o.cfg->reputation_pause_action << "\n";
+    auto t = reputation::thresholds_for(org, *o.cfg, *o.policy);
+    std::cout << "org " << org << " paused: new mail gets " << t.pause_action << "\n";
+    // Its contacts hear of it as of an automatic pause.
+    reputation::Notice n{org, "paused", reason + " (paused by " + unix_user() + ")", t.pause_action, "",
+                         o.policy->org_settings.of(org).contacts};
+    if (n.contacts.empty()) {
+        std::cout << "org " << org << " has no contact in org_settings: nobody notified\n";
+    } else if (auto sent = reputation::send_notice(n, o.cfg->reputation_sendmail_path,
+                                                   reputation::notice_sender(o.cfg->reputation_notify_from),
+                                                   std::time(nullptr));
+               !sent) {
+        std::cerr << "sendwarden org pause: notice not sent: " << sent.error() << "\n";
+    } else {
+        std::cout << "notice sent to " << n.contacts.size() << " contact(s)\n";
+    }
     return 0;
 }
 

@@ -26,6 +26,10 @@ trap 'chmod -R u+rwx "$T" 2>/dev/null; rm -rf "$T"' EXIT
 mkdir -p "$T/policy" "$T/state" "$T/md/new" "$T/md/cur"
 : >"$T/policy/limits"
 echo "@acme.example acme" >"$T/policy/orgs"
+echo "acme contact ops@acme.example" >"$T/policy/org_settings"
+# a sendmail that keeps its arguments and the message
+printf '#!/bin/sh\necho "$@" > %s/sendmail.args\ncat > %s/sendmail.msg\n' "$T" "$T" >"$T/sendmail"
+chmod 755 "$T/sendmail"
 cat >"$T/c.conf" <<EOF
 [global]
 policy_dir = $T/policy
@@ -34,6 +38,9 @@ state_dir = $T/state
 [ingest]
 accept_unmatched = yes
 quarantine_dir = $T/quarantine
+[reputation]
+sendmail_path = $T/sendmail
+notify_from = sw@acme.example
 EOF
 sw() { "$CLI" -c "$T/c.conf" "$@"; }
 # jq-like: jget FILE LINE EXPR — EXPR is Python on the object `o`
@@ -121,6 +128,12 @@ st=$("$PY" -c 'import json,sys; o=json.load(open(sys.argv[1])); print(o["state"]
 [ "$st" = "active 5 0" ] && ok "org status --json: $st (unmatched reports do not move the rate)" || fail "org status: $st"
 sw org pause acme --reason "list cleanup" >"$T/p.out" 2>"$T/p.err" && grep -q 'audit: user=.* org pause acme reason="list cleanup"' "$T/p.err" \
     && ok "org pause: done and audited" || fail "org pause: $(cat "$T/p.out" "$T/p.err")"
+if grep -qx -- '-i -f sw@acme.example -- ops@acme.example' "$T/sendmail.args" 2>/dev/null \
+        && grep -q 'Subject: \[sendwarden\] org acme paused: list cleanup' "$T/sendmail.msg"; then
+    ok "org pause: the contact is e-mailed through sendmail_path"
+else
+    fail "org pause: no notice ($(cat "$T/p.out"))"
+fi
 [ "$("$PY" -c 'import json,sys; print(json.load(sys.stdin)["state"])' < <(sw org status acme --json))" = paused ] \
     && ok "org status: paused" || fail "org status after pause"
 sw stats --json >"$T/stats.json" 2>/dev/null
