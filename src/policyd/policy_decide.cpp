@@ -1,6 +1,8 @@
 // PolicyDecider; see policy_decide.hpp.
 #include "policyd/policy_decide.hpp"
 
+#include <boost/algorithm/string/replace.hpp>
+
 #include <ctime>
 
 #include "core/log/decision_log.hpp"
@@ -101,12 +103,8 @@ std::optional<std::string> PolicyDecider::check_paused(const PolicyRequest& req,
     std::string action = cfg.reputation_pause_action;
     if (auto o = view_.policy->org_settings.of(who.org).pause_action) action = *o;
     std::string text = cfg.reputation_paused_reply;
-    auto fill = [&](std::string_view name, const std::string& value) {
-        for (auto at = text.find(name); at != std::string::npos; at = text.find(name, at + value.size()))
-            text.replace(at, name.size(), value);
-    };
-    fill("{org}", who.org);
-    fill("{reason}", state.reason);
+    boost::algorithm::replace_all(text, "{org}", who.org);
+    boost::algorithm::replace_all(text, "{reason}", state.reason);
     std::string reply;
     if (action == "defer") {
         reply = action_reply(limits::Action::Defer, text);
@@ -172,13 +170,9 @@ std::optional<std::string> PolicyDecider::check_suppressed(const PolicyRequest& 
     for (char& c : reason)
         if (c == '-') c = ' ';
     std::string reply = view_.config->policyd_suppressed_reply;
-    auto fill = [&](std::string_view name, const std::string& value) {
-        for (auto at = reply.find(name); at != std::string::npos; at = reply.find(name, at + value.size()))
-            reply.replace(at, name.size(), value);
-    };
-    fill("{reason}", reason);
-    fill("{date}", date);
-    fill("{address}", rcpt->key());
+    boost::algorithm::replace_all(reply, "{reason}", reason);
+    boost::algorithm::replace_all(reply, "{date}", std::string(date));
+    boost::algorithm::replace_all(reply, "{address}", rcpt->key());
     log::DecisionLine line;
     line.queue_id = req.queue_id;
     line.action = "reject";

@@ -20,12 +20,6 @@ constexpr std::uint8_t kVersion = 1;
 using reports::BounceReason;
 using reports::ReportKind;
 
-std::string hex_to_bytes(const std::string& hex) {
-    std::string out;
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-    return out;
-}
-
 std::string soft_key(const std::string& org, const std::string& address) {
     std::string k = org;
     k.push_back('\0');
@@ -117,10 +111,11 @@ Ingestor::Attribution Ingestor::attribute(const reports::ParsedReport& r) const 
 std::variant<IngestResult, IngestError> Ingestor::ingest(std::string_view raw, std::int64_t now) {
     IngestResult res;
     const auto& cfg = p_.cfg;
-    std::string hash = content_hash(raw);
+    const std::string digest = content_digest(raw);  // dedupe key
+    const std::string hash = to_hex(digest);
 
     auto keep = [&](const std::string& why) -> std::variant<IngestResult, IngestError> {
-        auto path = quarantine_message(quarantine_dir(), raw, now, batch_size_ <= 1);
+        auto path = quarantine_message(quarantine_dir(), raw, hash, batch_size_ <= 1);
         if (path && batch_size_ > 1) quarantined_unsynced_ = true;
         if (!path) return IngestError{path.error(), true};
         res.disposition = "quarantined";
@@ -165,7 +160,7 @@ std::variant<IngestResult, IngestError> Ingestor::ingest(std::string_view raw, s
             own.emplace(p_.data.env());
         }
         store::lmdb::WriteTxn& txn = own ? *own : *batch_txn_;
-        std::string hash_key = hex_to_bytes(hash);
+        const std::string& hash_key = digest;
         if (txn.get(ingested_, hash_key)) {
             res.disposition = "duplicate";
             msg_info("ingest: duplicate of a message already ingested (sha256 %.16s): nothing done", hash.c_str());

@@ -8,20 +8,22 @@
 
 #include <cerrno>
 #include <cstring>
-#include <ctime>
-#include <filesystem>
 
 namespace sw::ingest {
 
-std::string content_hash(std::string_view raw) {
+std::string content_digest(std::string_view raw) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_Digest(raw.data(), raw.size(), md, &len, EVP_sha256(), nullptr);
+    return std::string(reinterpret_cast<const char*>(md), len);
+}
+
+std::string to_hex(std::string_view bytes) {
     static const char hex[] = "0123456789abcdef";
     std::string out;
-    for (unsigned i = 0; i < len; ++i) {
-        out.push_back(hex[md[i] >> 4]);
-        out.push_back(hex[md[i] & 15]);
+    for (unsigned char c : bytes) {
+        out.push_back(hex[c >> 4]);
+        out.push_back(hex[c & 15]);
     }
     return out;
 }
@@ -36,21 +38,12 @@ Result<void> sync_dir(const std::string& dir) {
     return {};
 }
 
-Result<std::string> quarantine_message(const std::string& dir, std::string_view raw, std::int64_t now, bool sync) {
+Result<std::string> quarantine_message(const std::string& dir, std::string_view raw, std::string_view hex_digest,
+                                       bool sync) {
     if (mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) return fail("quarantine " + dir + ": " + std::strerror(errno));
-    std::time_t t = now;
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char stamp[32];
-    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
-    std::string hash = content_hash(raw).substr(0, 16);
-    // A retry of the same message keeps its first copy.
-    for (const auto& e : std::filesystem::directory_iterator(dir, std::filesystem::directory_options::skip_permission_denied)) {
-        auto name = e.path().filename().string();
-        if (name.size() > hash.size() + 4 && name.compare(name.size() - hash.size() - 4, hash.size(), hash) == 0)
-            return e.path().string();
-    }
-    std::string path = dir + "/" + stamp + "-" + hash + ".eml";
+    std::string path = dir + "/" + std::string(hex_digest.substr(0, 16)) + ".eml";
+    struct stat st{};
+    if (stat(path.c_str(), &st) == 0) return path;  // a retry: its first copy stays
     std::string tmp = path + ".tmp";
     int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     if (fd < 0) return fail("quarantine " + tmp + ": " + std::strerror(errno));
