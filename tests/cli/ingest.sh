@@ -136,7 +136,10 @@ else
 fi
 [ "$("$PY" -c 'import json,sys; print(json.load(sys.stdin)["state"])' < <(sw org status acme --json))" = paused ] \
     && ok "org status: paused" || fail "org status after pause"
-sw stats --json >"$T/stats.json" 2>/dev/null
+# a bounce of mail from a sender of no org counts under org "" in stats
+dsn zoe@remote.example 5.1.1 "550 5.1.1 unknown" | sed 's/^From: alice@acme.example/From: someone@elsewhere.example/' \
+    | sw ingest >/dev/null 2>&1
+sw stats --json >"$T/stats.json" 2>"$T/stats.err" || fail "stats --json: exit $? ($(cat "$T/stats.err"))"
 "$PY" -c 'import json,sys; o=json.load(open(sys.argv[1])); a=[x for x in o["orgs"] if x["org"]=="acme"][0]; sys.exit(0 if a["state"]=="paused" and "total" in o else 1)' "$T/stats.json" \
     && ok "stats --json: acme paused, totals present" || fail "stats --json: $(cat "$T/stats.json")"
 sw org resume acme >"$T/r.out" 2>"$T/r.err" && grep -q 'audit: user=.* org resume acme' "$T/r.err" \

@@ -52,14 +52,12 @@ std::string_view to_string(OrgMode m) {
 OrgStateStore::OrgStateStore(store::DataDb& db) : db_(db), dbi_(db.env().open_dbi("org_state")) {}
 
 OrgState OrgStateStore::get(const std::string& org) const {
+    OrgState none;
+    none.org = org;
+    if (org.empty()) return none;  // mail of no org is never paused (and LMDB has no empty keys)
     store::lmdb::ReadTxn txn(db_.env());
     auto v = txn.get(dbi_, org);
-    if (!v) {
-        OrgState s;
-        s.org = org;
-        return s;
-    }
-    return decode(org, *v);
+    return v ? decode(org, *v) : none;
 }
 
 bool OrgStateStore::paused(const std::string& org) const {

@@ -13,6 +13,7 @@ TEST_CASE("org state: warn, pause, resume; one event per change") {
     auto db = store::DataDb::open(dir.path(), 16 << 20);
     OrgStateStore states(*db);
     CHECK(states.get("acme").mode == OrgMode::Active);
+    CHECK(states.get("").mode == OrgMode::Active);  // no org: no record, no empty LMDB key
     CHECK_FALSE(states.paused("acme"));
 
     auto r = states.warn("acme", "bounce rate 6%", "auto", 100);
