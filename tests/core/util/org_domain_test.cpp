@@ -1,0 +1,25 @@
+// org_domain: the Public Suffix List through libpsl.
+#include <catch2/catch.hpp>
+
+#include "core/util/org_domain.hpp"
+
+using sw::org_domain;
+using sw::same_org_domain;
+
+TEST_CASE("organisational domain of a name", "[util][psl]") {
+    CHECK(org_domain("mail.example.com") == "example.com");
+    CHECK(org_domain("a.b.example.co.uk") == "example.co.uk");
+    CHECK(org_domain("Mail-Out.Google.COM.") == "google.com");
+    CHECK(org_domain("example.com") == "example.com");
+    // A public suffix itself has no registrable domain: kept as given.
+    CHECK(org_domain("co.uk") == "co.uk");
+    CHECK(org_domain("") == "");
+}
+
+TEST_CASE("relaxed alignment compares organisational domains", "[util][psl]") {
+    CHECK(same_org_domain("news.example.com", "example.com"));
+    CHECK(same_org_domain("a.example.co.uk", "b.example.co.uk"));
+    CHECK_FALSE(same_org_domain("example.com", "example.net"));
+    CHECK_FALSE(same_org_domain("a.co.uk", "b.co.uk"));
+    CHECK_FALSE(same_org_domain("", ""));
+}
