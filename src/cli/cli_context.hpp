@@ -21,5 +21,6 @@ int cmd_suppress(const CliContext& ctx);
 int cmd_ingest(const CliContext& ctx);
 int cmd_org(const CliContext& ctx);
 int cmd_stats(const CliContext& ctx);
+int cmd_dmarc(const CliContext& ctx);
 
 }  // namespace sw::cli

@@ -37,6 +37,9 @@ constexpr Command kCommands[] = {
     {"org", "org status [ORG] [--json] | org pause ORG --reason TEXT | org resume ORG: sending state of an org",
      sw::cli::cmd_org},
     {"stats", "stats [--org ORG] [--json]: sent, bounced, complained, rates and state per org", sw::cli::cmd_stats},
+    {"dmarc", "dmarc sources|readiness --domain D [--since 30d] [--json] | dmarc report --domain D --html FILE: "
+              "who sends as the domain, and is p=quarantine/reject safe",
+     sw::cli::cmd_dmarc},
 };
 
 void usage(std::ostream& out, const po::options_description& desc) {
