@@ -109,6 +109,7 @@ std::variant<Analysed, int> analyse(const CliContext& ctx, const Query& q, const
     dmarc::ReadinessThresholds t;
     t.ready_pass_rate = cfg.dmarc_ready_pass_rate;
     t.unknown_max_share = cfg.dmarc_unknown_max_share;
+    t.unknown_max_total = cfg.dmarc_unknown_max_total;
     t.min_messages = cfg.dmarc_min_messages;
     t.min_days = static_cast<std::int64_t>(cfg.dmarc_min_days);
     out.readiness = dmarc::judge_readiness(out.analysis, t);

@@ -97,6 +97,11 @@ Readiness judge_readiness(const SourcesAnalysis& a, const ReadinessThresholds& t
             blockers.push_back(std::move(line));
         }
     }
+    if (double(r.unknown_messages) > t.unknown_max_total * double(a.messages) && r.unknown_sources > 1)
+        blockers.push_back(std::to_string(r.unknown_sources) + " unknown sources send " +
+                           percent(r.unknown_messages, a.messages) + " of volume in all (more than " +
+                           share_text(t.unknown_max_total) +
+                           ", [dmarc] unknown_max_total): find out which of them are yours before a stricter policy");
     if (r.known_messages &&
         double(r.known_pass) < t.ready_pass_rate * double(r.known_messages) - 1e-9)
         blockers.push_back("known sources pass aligned for " + percent(r.known_pass, r.known_messages) + " of " +

@@ -19,6 +19,7 @@ namespace sw::dmarc {
 struct ReadinessThresholds {
     double ready_pass_rate = 0.98;
     double unknown_max_share = 0.01;
+    double unknown_max_total = 0.05;
     std::uint64_t min_messages = 1000;
     std::int64_t min_days = 14;
 };

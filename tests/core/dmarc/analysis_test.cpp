@@ -266,6 +266,17 @@ TEST_CASE("dmarc readiness verdicts", "[dmarc]") {
         CHECK(v.summary.find("source 198.51.100.7 sends 20.0% of volume, 30.0% of it failing DMARC (no aligned DKIM "
                              "on 100%)") != std::string::npos);
     }
+    SECTION("many small unknown senders block together") {
+        World w;
+        for (int d = 0; d < 20; ++d) {
+            std::vector<Record> recs{rec("192.0.2.10", 900, true, true)};
+            for (int k = 0; k < 10; ++k) recs.push_back(rec("203.0.113." + std::to_string(k + 1), 8, false, false));
+            w.put(report("google.com", "g" + std::to_string(d), kT0 + d * kDay, recs));
+        }
+        auto v = judge_readiness(w.analyse(ours), t);
+        CHECK(v.verdict == "not-ready");
+        CHECK(v.summary.find("10 unknown sources send 8.2% of volume in all (more than 5%") != std::string::npos);
+    }
     SECTION("too little data") {
         World w;
         w.put(report("google.com", "g", kT0, {rec("192.0.2.10", 50, true, true)}));
