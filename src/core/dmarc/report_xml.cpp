@@ -25,6 +25,9 @@ constexpr std::size_t name_cap = 255;   // domains, selectors, ids, numbers
 constexpr std::size_t text_cap = 1024;  // free text: comments, metadata errors
 constexpr std::size_t max_notes = 20;
 constexpr std::size_t max_metadata_errors = 100;
+// No reporter sees 10^12 messages from one source in a day; the cap keeps
+// the sum over max_records records far from overflowing.
+constexpr std::uint64_t max_count = 1'000'000'000'000;
 
 bool named(Node n, std::string_view local) {
     return n && n->type == XML_ELEMENT_NODE && n->name && std::string_view(reinterpret_cast<const char*>(n->name)) == local;
@@ -232,6 +235,7 @@ private:
         if (!count || count->empty()) return fail(where + "missing row/count");
         auto n = parse_uint(*count);
         if (!n) return fail(where + "count is not a number: " + quoted(*count));
+        if (*n > max_count) return fail(where + "count is out of range: " + quoted(*count));
         out.count = *n;
 
         Node pe = child(row, "policy_evaluated");

@@ -16,8 +16,8 @@ namespace sw::dmarc {
 // Refused (one-line error): broken XML that recovery cannot read, a
 // DOCTYPE, more than max_records records or more than max_xml_size bytes,
 // a missing report_id, date_range, policy domain or p, a number that is
-// not one, a policy_evaluated value outside the schema (case counts:
-// "Pass" is refused, as parsedmarc does).
+// not one (or a count over 10^12), a policy_evaluated value outside the
+// schema (case counts: "Pass" is refused, as parsedmarc does).
 // Kept with a note in AggregateReport::notes: a repair of the XML, an
 // optional policy_published value outside the schema (left empty), and a
 // record whose source_ip is missing or not an address, which is skipped
