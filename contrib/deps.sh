@@ -7,7 +7,7 @@ set -eu
 build_pkgs="build-essential autoconf automake pkg-config
   liblmdb-dev libboost-dev libboost-program-options-dev nlohmann-json3-dev catch2
   libmilter-dev libopendkim-dev libspf2-dev libunbound-dev libssl-dev libyaml-cpp-dev libgmime-3.0-dev
-  libidn2-dev libpsl-dev publicsuffix"
+  libidn2-dev libpsl-dev publicsuffix libxml2-dev libzip-dev zlib1g-dev"
 # run-time tools the test suite and benchmarks drive (real Postfix, postfwd as
 # the peer to beat, mandoc for man-page lint, python3 for test helpers,
 # dkimpy (with python3-nacl for Ed25519) and Mail::DKIM as independent DKIM

@@ -1,6 +1,6 @@
 // AggregateReport: one DMARC aggregate report (RFC 7489 appendix C, and the
 // DMARCbis "version 2.0" schema where present) as sendwarden keeps it. The
-// parser (dmarc/report_parser.hpp) fills it from XML; the store
+// parser (dmarc/report_xml.hpp) fills it from XML; the store
 // (dmarc/dmarc_store.hpp) keeps its metadata and every record; the analysis
 // (dmarc/sources.hpp) reads the records back.
 //
@@ -28,6 +28,7 @@ struct PolicyPublished {
     int pct = -1;            // 0..100; -1 when absent
     std::string fo;          // "" when absent
     std::string testing;     // DMARCbis "y"/"n"; "" when absent
+    std::string discovery_method;  // DMARCbis "psl"/"treewalk"; "" when absent
 };
 
 struct DkimAuth {
@@ -73,6 +74,10 @@ struct AggregateReport {
     std::vector<std::string> errors;  // report_metadata/error
     PolicyPublished policy;
     std::vector<Record> records;
+    // Not from the report: what the parser repaired, dropped or skipped,
+    // one line each, for the operator's log.
+    std::vector<std::string> notes;
+    std::uint64_t skipped_records = 0;  // <record>s without a usable source_ip
 
     std::uint64_t messages() const noexcept {
         std::uint64_t n = 0;

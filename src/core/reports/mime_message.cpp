@@ -109,8 +109,12 @@ public:
             // No boundary line found: the whole body is GMime's prologue;
             // keep it as text so the report is not lost.
             const char* prologue = g_mime_multipart_get_prologue(mp);
-            if (n == 0 && prologue && *prologue)
-                out_.leaves.push_back({"text/plain", {}, std::string(prologue).substr(0, max_leaf_bytes), level});
+            if (n == 0 && prologue && *prologue) {
+                std::string text(prologue);
+                bool cut = text.size() > max_leaf_bytes;
+                if (cut) text.resize(max_leaf_bytes);
+                out_.leaves.push_back({"text/plain", {}, std::move(text), level, cut});
+            }
             for (int i = 0; i < n; ++i) walk(g_mime_multipart_get_part(mp, i), depth + 1, level);
         } else if (GMIME_IS_MESSAGE_PART(obj)) {
             GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
@@ -128,13 +132,17 @@ private:
         leaf.content_type = mime_type_of(GMIME_OBJECT(part));
         leaf.message_level = level;
         if (const char* fn = g_mime_part_get_filename(part)) leaf.filename = fn;
-        if (GMimeDataWrapper* content = g_mime_part_get_content(part); content && total_ < max_total_bytes) {
+        GMimeDataWrapper* content = g_mime_part_get_content(part);
+        if (content && total_ >= max_total_bytes) {
+            leaf.truncated = true;
+        } else if (content) {
             GPtr<GMimeStream> mem(g_mime_stream_mem_new());
             g_mime_data_wrapper_write_to_stream(content, mem.get());
             GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
             std::size_t len = bytes ? std::min<std::size_t>(bytes->len, max_leaf_bytes) : 0;
             len = std::min(len, max_total_bytes - total_);
             if (len) leaf.body.assign(reinterpret_cast<const char*>(bytes->data), len);
+            leaf.truncated = bytes && len < bytes->len;
             total_ += len;
         }
         out_.leaves.push_back(std::move(leaf));
@@ -205,7 +213,7 @@ MimeMessage parse_mime(std::string_view raw) {
     GPtr<GMimeMessage> msg(parser ? g_mime_parser_construct_message(parser.get(), nullptr) : nullptr);
     if (!msg) {
         m.content_type = "text/plain";
-        m.leaves.push_back({"text/plain", {}, std::string(reinterpret_cast<const char*>(bytes->data), bytes->len), 0});
+        m.leaves.push_back({"text/plain", {}, std::string(reinterpret_cast<const char*>(bytes->data), bytes->len), 0, false});
         return m;
     }
     m.headers = header_fields(GMIME_OBJECT(msg.get()));

@@ -17,6 +17,7 @@ struct MimeLeaf {
     std::string filename;      // Content-Disposition/Content-Type name, if any
     std::string body;          // content with the transfer encoding undone (charset untouched)
     int message_level = 0;     // 0: part of the report itself; 1+: inside an enclosed message
+    bool truncated = false;    // body cut at parse_mime's size caps (whole-file parsers refuse it)
 };
 
 struct MimeMessage {
