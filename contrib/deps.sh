@@ -12,10 +12,11 @@ build_pkgs="build-essential autoconf automake pkg-config
 # the peer to beat, mandoc for man-page lint, python3 for test helpers,
 # dkimpy (with python3-nacl for Ed25519) and Mail::DKIM as independent DKIM
 # verifiers, dnsmasq as the tests' loopback DNS server, opendkim as the
-# signing peer of the benchmark, pyspf as the peer of the SPF benchmark)
+# signing peer of the benchmark, pyspf as the peer of the SPF benchmark,
+# chromium to render the DMARC HTML report)
 test_pkgs="postfix postfwd mandoc python3 lmdb-utils procps iproute2 util-linux
   python3-dkim python3-nacl python3-yaml libmail-dkim-perl dnsmasq-base opendkim openssl
-  python3-spf"
+  python3-spf chromium"
 
 pkgs=$build_pkgs
 [ "${1:-}" = "--build-only" ] || pkgs="$pkgs $test_pkgs"

@@ -9,7 +9,9 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <filesystem>
 #include <iostream>
+#include <iterator>
 
 #include "cli/cli_context.hpp"
 #include "cli/cli_options.hpp"
@@ -18,6 +20,7 @@
 #include "core/dmarc/dmarc_store.hpp"
 #include "core/dmarc/html_report.hpp"
 #include "core/dmarc/readiness.hpp"
+#include "core/dmarc/report_unpack.hpp"
 #include "core/dmarc/source_names.hpp"
 #include "core/dmarc/sources.hpp"
 #include "core/dns/resolver_factory.hpp"
@@ -287,13 +290,98 @@ int report_cmd(const CliContext& ctx, const std::vector<std::string>& args) {
     return 0;
 }
 
+// Report files as downloaded or saved (XML, .gz, .zip, or a whole e-mail),
+// for reports that did not come through `ingest`. One synced transaction for
+// all of them; every report is stored once, as with ingest.
+int import_cmd(const CliContext& ctx, const std::vector<std::string>& args) {
+    std::vector<std::string> files;
+    bool json = false;
+    po::options_description desc("usage: sendwarden [-c FILE] dmarc import [--json] FILE...");
+    desc.add_options()("help,h", "show this help")("file", po::value(&files)->required(), "report files")(
+        "json", po::bool_switch(&json), "one JSON object per file");
+    po::positional_options_description pos;
+    pos.add("file", -1);
+    po::variables_map vm;
+    if (auto done = parse_command_options(args, desc, "dmarc import", vm, &pos)) return *done;
+    auto opened = open_state(ctx, "dmarc import");
+    if (auto* rc = std::get_if<int>(&opened)) return *rc;
+    auto& o = std::get<OpenedState>(opened);
+    const auto limits = dmarc::limits_from(*o.cfg);
+    const std::int64_t now = std::time(nullptr);
+    std::size_t stored = 0, duplicates = 0, rejected = 0;
+    std::vector<std::string> lines;
+    try {
+        dmarc::DmarcStore store(o.data->env());
+        store::lmdb::WriteTxn txn(o.data->env());
+        std::vector<events::Event> events;
+        for (const auto& f : files) {
+            std::ifstream in(f, std::ios::binary);
+            std::error_code ec;
+            auto size = std::filesystem::file_size(f, ec);
+            nlohmann::json j = {{"file", f}, {"reports", nlohmann::json::array()}};
+            if (!in || ec) {
+                ++rejected;
+                j["problems"] = {"cannot read the file"};
+            } else if (size > o.cfg->ingest_max_message_size && size > limits.max_xml_size) {
+                ++rejected;
+                j["problems"] = {"larger than [ingest] max_message_size and [dmarc] max_xml_size"};
+            } else {
+                std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+                auto u = dmarc::parse_report_bytes(bytes, limits);
+                j["problems"] = u.problems;
+                if (u.reports.empty()) ++rejected;
+                for (const auto& r : u.reports) {
+                    bool is_new = store.put_in(txn, r, now) == dmarc::DmarcStore::PutResult::stored;
+                    (is_new ? stored : duplicates)++;
+                    j["reports"].push_back({{"reporter", r.org_name}, {"report_id", r.report_id},
+                                            {"domain", r.policy.domain}, {"records", r.records.size()},
+                                            {"messages", r.messages()}, {"stored", is_new}});
+                    if (is_new) {
+                        events::Event e;
+                        e.type = "dmarc_report_stored";
+                        e.time = now * kMicrosPerSecond;
+                        e.body = {{"reporter", r.org_name}, {"report_id", r.report_id}, {"domain", r.policy.domain},
+                                  {"records", r.records.size()}, {"messages", r.messages()}, {"source", "import"}};
+                        events.push_back(std::move(e));
+                    }
+                }
+            }
+            if (json) {
+                lines.push_back(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+            } else {
+                std::string line = f + ":";
+                for (const auto& r : j["reports"])
+                    line += " " + std::string(r["stored"].get<bool>() ? "stored" : "duplicate") + " " +
+                            r["reporter"].get<std::string>() + " " + r["report_id"].get<std::string>() + " (" +
+                            r["domain"].get<std::string>() + ", " + std::to_string(r["records"].get<std::size_t>()) +
+                            " records);";
+                for (const auto& p : j["problems"]) line += " rejected: " + p.get<std::string>() + ";";
+                if (line.back() == ';') line.pop_back();
+                lines.push_back(line);
+            }
+        }
+        o.data->append_in(txn, events);
+        txn.commit();
+    } catch (const store::lmdb::StoreError& e) {
+        std::cerr << "sendwarden dmarc import: state: " << e.what()
+                  << (e.map_full() ? " (raise [store] data_max_size)" : "") << "; nothing imported\n";
+        return EX_TEMPFAIL;
+    }
+    for (const auto& l : lines) std::cout << l << "\n";
+    if (!json)
+        std::cout << stored << " stored, " << duplicates << " already stored, " << rejected << " file(s) rejected\n";
+    // EX_DATAERR when a file held no usable report: scripts see it.
+    return rejected ? EX_DATAERR : 0;
+}
+
 }  // namespace
 
 int cmd_dmarc(const CliContext& ctx) {
     static const char* usage =
         "usage: sendwarden [-c FILE] dmarc sources --domain D [--since 30d] [--json] [--no-resolve]\n"
         "       sendwarden [-c FILE] dmarc readiness --domain D [--since 30d] [--json] [--no-resolve]\n"
-        "       sendwarden [-c FILE] dmarc report --domain D --html FILE [--since 30d] [--no-resolve]\n";
+        "       sendwarden [-c FILE] dmarc report --domain D --html FILE [--since 30d] [--no-resolve]\n"
+        "       sendwarden [-c FILE] dmarc import [--json] FILE...\n";
     if (ctx.args.empty() || ctx.args[0] == "--help" || ctx.args[0] == "-h") {
         bool help = !ctx.args.empty();
         (help ? std::cout : std::cerr) << usage;
@@ -303,7 +391,8 @@ int cmd_dmarc(const CliContext& ctx) {
     if (ctx.args[0] == "sources") return sources_cmd(ctx, rest);
     if (ctx.args[0] == "readiness") return readiness_cmd(ctx, rest);
     if (ctx.args[0] == "report") return report_cmd(ctx, rest);
-    std::cerr << "sendwarden dmarc: unknown subcommand '" << ctx.args[0] << "' (sources, readiness, report)\n";
+    if (ctx.args[0] == "import") return import_cmd(ctx, rest);
+    std::cerr << "sendwarden dmarc: unknown subcommand '" << ctx.args[0] << "' (sources, readiness, report, import)\n";
     return EX_USAGE;
 }
 

@@ -71,6 +71,13 @@ nlohmann::json to_json(const ingest::IngestResult& r, const std::string& source)
         }
     }
     j["recipients"] = rcpts;
+    if (rep.kind == reports::ReportKind::Dmarc) {
+        nlohmann::json reports = nlohmann::json::array();
+        for (const auto& d : r.dmarc)
+            reports.push_back({{"reporter", d.reporter}, {"report_id", d.report_id}, {"domain", d.domain},
+                               {"records", d.records}, {"messages", d.messages}, {"stored", d.stored}});
+        j["dmarc_reports"] = reports;
+    }
     if (!r.quarantine_path.empty()) j["quarantine"] = r.quarantine_path;
     if (!r.org_changes.empty()) j["org_changes"] = r.org_changes;
     if (!r.notes.empty()) j["notes"] = r.notes;
@@ -94,6 +101,9 @@ void print_text(const ingest::IngestResult& r, const std::string& source) {
             std::cout << " " << rep.complaint.feedback_type;
         std::cout << " -> " << o.action << "\n";
     }
+    for (const auto& d : r.dmarc)
+        std::cout << "  report " << d.reporter << " " << d.report_id << " domain=" << d.domain << " records=" << d.records
+                  << " messages=" << d.messages << (d.stored ? " stored" : " already stored") << "\n";
     if (!r.quarantine_path.empty()) std::cout << "  kept in " << r.quarantine_path << "\n";
     for (const auto& c : r.org_changes) std::cout << "  " << c << "\n";
     for (const auto& n : r.notes) std::cout << "  note: " << n << "\n";

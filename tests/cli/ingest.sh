@@ -106,13 +106,13 @@ sw ingest --maildir "$T/md" --mbox "$T/box.mbox" >/dev/null 2>&1
 mkdir -p "$T/small"
 sed "s#^state_dir = .*#state_dir = $T/small\ndata_max_size = 64k#" "$T/c.conf" >"$T/small.conf"
 rc=0
-for i in $(seq 1 40); do
-    { printf 'From: noreply-dmarc@google.example\nTo: dmarc@acme.example\n'
-      printf 'Subject: Report domain: acme.example Submitter: google.example Report-ID: <%s>\n' "$i"
-      printf 'MIME-Version: 1.0\nContent-Type: application/gzip; name="google.example!acme.example!%s!2.xml.gz"\n' "$i"
-      printf 'Content-Transfer-Encoding: base64\n\n'
-      head -c 6000 /dev/urandom | base64; } >"$T/dmarc.eml"
-    "$CLI" -c "$T/small.conf" ingest <"$T/dmarc.eml" >/dev/null 2>"$T/err"
+# Real aggregate reports (60 records each) until the 64 KB map is full.
+/usr/bin/python3 "$(dirname "$0")/../support/make_dmarc_reports.py" --out "$T/fill" --domain acme.example \
+    --count 40 --records 60 --scenario bench
+i=0
+for f in "$T"/fill/new/*.eml; do
+    i=$((i + 1))
+    "$CLI" -c "$T/small.conf" ingest <"$f" >/dev/null 2>"$T/err"
     rc=$?
     [ "$rc" = 0 ] || break
 done

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "core/dmarc/report_unpack.hpp"
 #include "core/ingest/quarantine.hpp"
 #include "core/log/msg.hpp"
 #include "core/reputation/notify.hpp"
@@ -78,9 +79,9 @@ Ingestor::Ingestor(Parts parts)
       counters_(parts.counters_env),
       suppressions_(parts.data),
       org_states_(parts.data),
+      dmarc_(parts.data.env()),
       soft_(parts.data.env().open_dbi("soft_bounces")),
-      ingested_(parts.data.env().open_dbi("ingested")),
-      reports_(parts.data.env().open_dbi("reports")) {}
+      ingested_(parts.data.env().open_dbi("ingested")) {}
 
 std::string Ingestor::quarantine_dir() const {
     return p_.cfg.ingest_quarantine_dir.empty() ? p_.cfg.store_state_dir + "/quarantine" : p_.cfg.ingest_quarantine_dir;
@@ -130,6 +131,16 @@ std::variant<IngestResult, IngestError> Ingestor::ingest(std::string_view raw, s
     const auto& r = res.report;
     if (r.kind == ReportKind::Other) return keep(r.format.empty() ? "not a bounce, complaint or DMARC report" : "not a bounce (" + r.format + ")");
     if (r.kind == ReportKind::Bounce && r.recipients.empty()) return keep("a bounce without a recipient we could read");
+    // DMARC: the XML is read before anything is written, so an unusable
+    // report (bad XML, a bomb, wrong types) is quarantined whole.
+    dmarc::UnpackedReports aggregate;
+    if (r.kind == ReportKind::Dmarc) {
+        aggregate = dmarc::parse_report_bytes(raw, dmarc::limits_from(cfg));
+        for (const auto& problem : aggregate.problems) msg_warn("ingest: DMARC report: %s", problem.c_str());
+        if (aggregate.reports.empty())
+            return keep("DMARC report unusable: " +
+                        (aggregate.problems.empty() ? std::string("no report XML found") : aggregate.problems.front()));
+    }
 
     auto attr = attribute(r);
     res.org = attr.org;
@@ -194,12 +205,19 @@ std::variant<IngestResult, IngestError> Ingestor::ingest(std::string_view raw, s
         };
 
         if (r.kind == ReportKind::Dmarc) {
-            std::string key;
-            store::append_be64(key, static_cast<std::uint64_t>(now) * 1000000ULL);
-            key += hash_key.substr(0, 8);
-            txn.put(reports_, key, raw);
-            event("dmarc_report_stored", {{"subject", r.subject}, {"bytes", raw.size()}});
-            res.disposition = "stored";
+            res.disposition = "duplicate";
+            for (const auto& a : aggregate.reports) {
+                DmarcOutcome o{a.org_name, a.report_id, a.policy.domain, a.records.size(), a.messages(), false};
+                o.stored = dmarc_.put_in(txn, a, now) == dmarc::DmarcStore::PutResult::stored;
+                if (o.stored) {
+                    res.disposition = "stored";
+                    event("dmarc_report_stored", {{"reporter", a.org_name}, {"report_id", a.report_id},
+                                                  {"domain", a.policy.domain}, {"records", a.records.size()},
+                                                  {"messages", a.messages()}, {"begin", a.begin}, {"end", a.end}});
+                }
+                res.dmarc.push_back(std::move(o));
+            }
+            res.notes.insert(res.notes.end(), aggregate.problems.begin(), aggregate.problems.end());
         } else if (r.kind == ReportKind::Complaint) {
             std::vector<std::string> who = r.complaint.recipients;
             if (who.empty()) who.push_back(r.complaint.recipient);  // "" when redacted
@@ -309,7 +327,11 @@ std::variant<IngestResult, IngestError> Ingestor::ingest(std::string_view raw, s
                  r.original_message_id.empty() ? "-" : r.original_message_id.c_str(),
                  r.original_sender.empty() ? "-" : r.original_sender.c_str(),
                  cfg.ingest_accept_unmatched ? "accepted (accept_unmatched = yes)" : "counted, nobody suppressed");
-    if (r.kind == ReportKind::Dmarc) msg_info("ingest: DMARC report stored (%zu bytes, \"%s\")", raw.size(), r.subject.substr(0, 120).c_str());
+    for (const auto& d : res.dmarc)
+        msg_info("ingest: DMARC report %s: reporter=\"%s\" report_id=%s domain=%s records=%zu messages=%llu",
+                 d.stored ? "stored" : "already stored", d.reporter.substr(0, 100).c_str(),
+                 d.report_id.substr(0, 100).c_str(), d.domain.c_str(), d.records,
+                 static_cast<unsigned long long>(d.messages));
 
     if (delta.hard || delta.soft || delta.complaints || delta.unmatched) {
         if (auto c = counters_.add(attr.org, now, delta); !c) {

@@ -28,8 +28,9 @@
 // Data databases: "soft_bounces": key = org | NUL | address
 //                                 value = version(1)=1 | JSON [times...]
 //                 "ingested":     key = SHA-256 (32 bytes) value = be64(time)
-//                 "reports":      key = be64(time, µs) | hash[0..8]
-//                                 value = the raw DMARC report message
+// DMARC aggregate reports: parsed (core/dmarc) and stored with their
+// records by dmarc::DmarcStore, once per reporter and report_id; a message
+// none of whose reports can be read is quarantined.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +44,7 @@
 
 #include "core/config/config.hpp"
 #include "core/config/policy.hpp"
+#include "core/dmarc/dmarc_store.hpp"
 #include "core/reports/report.hpp"
 #include "core/reputation/org_counters.hpp"
 #include "core/reputation/org_state.hpp"
@@ -59,6 +61,13 @@ struct RecipientOutcome {
     int soft_count = 0;  // soft bounces in the window, this one included
 };
 
+struct DmarcOutcome {
+    std::string reporter, report_id, domain;
+    std::size_t records = 0;
+    std::uint64_t messages = 0;
+    bool stored = false;  // false: stored before (same reporter and report_id)
+};
+
 struct IngestResult {
     reports::ParsedReport report;
     std::string disposition;  // "applied", "duplicate", "stored" (DMARC), "quarantined"
@@ -69,7 +78,8 @@ struct IngestResult {
     std::vector<RecipientOutcome> outcomes;  // bounce recipients; one for a complaint
     std::string quarantine_path;
     std::vector<std::string> org_changes;    // "org acme paused: bounce rate ..."
-    std::vector<std::string> notes;          // non-fatal problems (a notice not sent)
+    std::vector<DmarcOutcome> dmarc;         // the aggregate reports of a DMARC message
+    std::vector<std::string> notes;          // non-fatal problems (a notice not sent, a bad zip member)
 };
 
 // Why ingest failed: temporary (store busy or full: Postfix retries, exit 75)
@@ -116,7 +126,8 @@ private:
     reputation::OrgCounters counters_;
     suppress::SuppressionStore suppressions_;
     reputation::OrgStateStore org_states_;
-    MDB_dbi soft_ = 0, ingested_ = 0, reports_ = 0;
+    dmarc::DmarcStore dmarc_;
+    MDB_dbi soft_ = 0, ingested_ = 0;
     std::size_t batch_size_ = 1, batch_count_ = 0;
     std::optional<store::lmdb::WriteTxn> batch_txn_;
     std::set<std::string> to_judge_;
