@@ -24,6 +24,7 @@
 #include "core/dmarc/source_names.hpp"
 #include "core/dmarc/sources.hpp"
 #include "core/dns/resolver_factory.hpp"
+#include "core/util/clock.hpp"
 #include "core/util/strings.hpp"
 
 namespace po = boost::program_options;
@@ -119,15 +120,6 @@ std::variant<Analysed, int> analyse(const CliContext& ctx, const Query& q, const
     return out;
 }
 
-std::string day(std::int64_t t) {
-    std::time_t tt = t;
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[16];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-    return buf;
-}
-
 double pct(std::uint64_t part, std::uint64_t whole) {
     return whole ? std::round(1000.0 * double(part) / double(whole)) / 10.0 : 0.0;
 }
@@ -210,7 +202,7 @@ int sources_cmd(const CliContext& ctx, const std::vector<std::string>& args) {
     }
     std::printf("%s: %s messages from %zu sources in %s reports (%zu reporters), %s to %s\n", a.domain.c_str(),
                 dmarc::thousands(a.messages).c_str(), a.sources.size(), dmarc::thousands(a.reports).c_str(),
-                a.reporters.size(), day(a.since).c_str(), day(a.until).c_str());
+                a.reporters.size(), utc_date(a.since).c_str(), utc_date(a.until).c_str());
     std::printf("SPF aligned %s, DKIM aligned %s, DMARC pass %s; published policy %s\n\n",
                 dmarc::percent(a.spf_aligned, a.messages).c_str(), dmarc::percent(a.dkim_aligned, a.messages).c_str(),
                 dmarc::percent(a.dmarc_pass, a.messages).c_str(),
@@ -336,14 +328,7 @@ int import_cmd(const CliContext& ctx, const std::vector<std::string>& args) {
                     j["reports"].push_back({{"reporter", r.org_name}, {"report_id", r.report_id},
                                             {"domain", r.policy.domain}, {"records", r.records.size()},
                                             {"messages", r.messages()}, {"stored", is_new}});
-                    if (is_new) {
-                        events::Event e;
-                        e.type = "dmarc_report_stored";
-                        e.time = now * kMicrosPerSecond;
-                        e.body = {{"reporter", r.org_name}, {"report_id", r.report_id}, {"domain", r.policy.domain},
-                                  {"records", r.records.size()}, {"messages", r.messages()}, {"source", "import"}};
-                        events.push_back(std::move(e));
-                    }
+                    if (is_new) events.push_back(dmarc::stored_event(r, now, "import"));
                 }
             }
             if (json) {

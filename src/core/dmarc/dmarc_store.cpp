@@ -86,6 +86,16 @@ std::optional<dns::Address> parse_address(std::string_view text) {
     return std::nullopt;
 }
 
+events::Event stored_event(const AggregateReport& r, std::int64_t now, std::string_view via) {
+    events::Event e;
+    e.type = "dmarc_report_stored";
+    e.time = now * kMicrosPerSecond;
+    e.body = {{"reporter", r.org_name}, {"report_id", r.report_id}, {"domain", r.policy.domain},
+              {"records", r.records.size()}, {"messages", r.messages()}, {"begin", r.begin},
+              {"end", r.end}, {"via", std::string(via)}};
+    return e;
+}
+
 nlohmann::json to_json(const PolicyPublished& p) {
     nlohmann::json j = {{"domain", p.domain}, {"p", p.p}};
     if (!p.sp.empty()) j["sp"] = p.sp;

@@ -29,6 +29,7 @@
 
 #include "core/dmarc/aggregate_report.hpp"
 #include "core/dmarc/record_codec.hpp"
+#include "core/events/event.hpp"
 #include "core/store/lmdb_env.hpp"
 
 namespace sw::dmarc {
@@ -71,6 +72,10 @@ public:
 private:
     MDB_dbi reports_ = 0, ids_ = 0, records_ = 0, names_ = 0;
 };
+
+// The "dmarc_report_stored" event of a newly stored report; `via` is
+// "ingest" or "import".
+events::Event stored_event(const AggregateReport& r, std::int64_t now, std::string_view via);
 
 std::string address_text(const dns::Address& a);
 std::optional<dns::Address> parse_address(std::string_view text);

@@ -3,19 +3,11 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <ctime>
+
+#include "core/util/clock.hpp"
 
 namespace sw::dmarc {
 namespace {
-
-std::string date(std::int64_t t) {
-    std::time_t tt = t;
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[16];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-    return buf;
-}
 
 // SVG coordinates: one decimal is plenty.
 std::string num(double v) {
@@ -51,7 +43,7 @@ std::string volume_chart(const std::vector<DayVolume>& days) {
             double hp = plot_h * double(d.pass) / double(max);
             double hf = plot_h * double(d.fail) / double(max);
             double base = top + plot_h;
-            std::string title = date(d.day) + ": " + thousands(d.pass) + " pass, " + thousands(d.fail) + " fail";
+            std::string title = utc_date(d.day) + ": " + thousands(d.pass) + " pass, " + thousands(d.fail) + " fail";
             svg += "<g><title>" + title + "</title>";
             svg += "<rect class=\"pass\" x=\"" + num(x) + "\" y=\"" + num(base - hp) + "\" width=\"" +
                    num(bar) + "\" height=\"" + num(hp) + "\"/>";
@@ -59,7 +51,7 @@ std::string volume_chart(const std::vector<DayVolume>& days) {
                    "\" width=\"" + num(bar) + "\" height=\"" + num(hf) + "\"/></g>";
             if (i % label_every == 0)
                 svg += "<text x=\"" + num(x + bar / 2) + "\" y=\"" + num(base + 18) +
-                       "\" class=\"xlab\">" + date(d.day) + "</text>";
+                       "\" class=\"xlab\">" + utc_date(d.day) + "</text>";
         }
     }
     svg += "</svg>";
@@ -110,9 +102,9 @@ std::string render_html_report(const SourcesAnalysis& a, const std::vector<Sourc
          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
          "<title>DMARC report for " + domain + "</title><style>" + kStyle + "</style></head><body>\n";
     h += "<h1>DMARC sources of " + domain + "</h1>\n";
-    h += "<p class=\"sub\">" + date(a.since) + " to " + date(a.until) + " &middot; " + thousands(a.reports) +
+    h += "<p class=\"sub\">" + utc_date(a.since) + " to " + utc_date(a.until) + " &middot; " + thousands(a.reports) +
          " reports from " + std::to_string(a.reporters.size()) + " reporters &middot; published policy: " +
-         html_escape(v.current.empty() ? "unknown" : v.current) + " &middot; generated " + date(generated) +
+         html_escape(v.current.empty() ? "unknown" : v.current) + " &middot; generated " + utc_date(generated) +
          " by sendwarden</p>\n";
 
     std::string cls = v.verdict == "ready" ? "ready" : v.verdict == "not-ready" ? "not-ready" : "other";

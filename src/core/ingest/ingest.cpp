@@ -211,9 +211,7 @@ std::variant<IngestResult, IngestError> Ingestor::ingest(std::string_view raw, s
                 o.stored = dmarc_.put_in(txn, a, now) == dmarc::DmarcStore::PutResult::stored;
                 if (o.stored) {
                     res.disposition = "stored";
-                    event("dmarc_report_stored", {{"reporter", a.org_name}, {"report_id", a.report_id},
-                                                  {"domain", a.policy.domain}, {"records", a.records.size()},
-                                                  {"messages", a.messages()}, {"begin", a.begin}, {"end", a.end}});
+                    events.push_back(dmarc::stored_event(a, now, "ingest"));
                 }
                 res.dmarc.push_back(std::move(o));
             }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace sw {
 
@@ -22,5 +23,8 @@ public:
     Micros now() const override;
     static const SystemClock& instance();
 };
+
+// "2026-11-24": the UTC day of a Unix time, for reports and replies.
+std::string utc_date(std::int64_t unix_seconds);
 
 }  // namespace sw
