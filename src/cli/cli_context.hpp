@@ -17,6 +17,7 @@ int cmd_limits_status(const CliContext& ctx);
 int cmd_keygen(const CliContext& ctx);
 int cmd_keys(const CliContext& ctx);
 int cmd_spf(const CliContext& ctx);
+int cmd_dns_check(const CliContext& ctx);
 int cmd_suppress(const CliContext& ctx);
 int cmd_ingest(const CliContext& ctx);
 int cmd_org(const CliContext& ctx);

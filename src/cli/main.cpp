@@ -30,6 +30,8 @@ constexpr Command kCommands[] = {
     {"keys", "keys status [--dns] [--json] | keys activate --domain D --selector S [--force]: DKIM key rotation", sw::cli::cmd_keys},
     {"spf", "spf check --ip IP --mail-from ADDR --helo NAME [--json]: evaluate SPF as the milter would",
      sw::cli::cmd_spf},
+    {"dns-check", "dns-check [DOMAIN...] [--selector S]... [--json]: SPF, DKIM and DMARC records of the signing domains",
+     sw::cli::cmd_dns_check},
     {"suppress", "suppress add|remove|list|export|import: the suppression list",
      sw::cli::cmd_suppress},
     {"ingest", "ingest [--json] < MSG | --maildir DIR | --mbox FILE: bounces, complaints, DMARC reports (Postfix pipe)",

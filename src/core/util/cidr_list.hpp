@@ -17,6 +17,7 @@ public:
     // `addr` is an address in text form (IPv4-mapped IPv6 counts as IPv4).
     bool contains(std::string_view addr) const;
     bool empty() const noexcept { return nets_.empty(); }
+    const std::vector<IpPrefix>& networks() const noexcept { return nets_; }
 
 private:
     std::vector<IpPrefix> nets_;

@@ -70,6 +70,12 @@ bool IpPrefix::contains(const IpPrefix& other) const noexcept {
 }
 
 std::string IpPrefix::to_string() const {
+    std::string s = first_address();
+    if (bits_ != (v4_ ? 32 : 128)) s += "/" + std::to_string(bits_);
+    return s;
+}
+
+std::string IpPrefix::first_address() const {
     std::string s;
     if (v4_) {
         // Per request (client buckets): glibc's inet_ntop formats through
@@ -84,7 +90,6 @@ std::string IpPrefix::to_string() const {
         inet_ntop(AF_INET6, addr_.data(), buf, sizeof buf);
         s = buf;
     }
-    if (bits_ != (v4_ ? 32 : 128)) s += "/" + std::to_string(bits_);
     return s;
 }
 

@@ -25,6 +25,7 @@ public:
     int bits() const noexcept { return bits_; }
     bool contains(const IpPrefix& other) const noexcept;
     std::string to_string() const;  // "192.0.2.7" for hosts, "2001:db8::/64" else
+    std::string first_address() const;  // the network's lowest address: "2001:db8::"
     bool operator==(const IpPrefix&) const = default;
 
 private:

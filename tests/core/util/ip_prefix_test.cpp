@@ -9,6 +9,8 @@ TEST_CASE("IpPrefix parses hosts and networks, clearing host bits") {
     CHECK(IpPrefix::parse("192.0.2.7")->to_string() == "192.0.2.7");
     CHECK(IpPrefix::parse("10.1.2.3/8")->to_string() == "10.0.0.0/8");
     CHECK(IpPrefix::parse("2001:db8::1/64")->to_string() == "2001:db8::/64");
+    CHECK(IpPrefix::parse("10.1.2.3/8")->first_address() == "10.0.0.0");
+    CHECK(IpPrefix::parse("2001:db8::1/64")->first_address() == "2001:db8::");
     CHECK(IpPrefix::parse("0.0.0.0/0")->contains(*IpPrefix::parse("203.0.113.9")));
     for (const char* bad : {"", "1.2.3", "1.2.3.4/33", "::1/129", "host.example", "1.2.3.4/", "1.2.3.4/x"}) {
         DYNAMIC_SECTION("bad '" << bad << "'") { CHECK_FALSE(IpPrefix::parse(bad)); }
