@@ -85,6 +85,26 @@ XmlDocPtr parse(std::string_view xml, const char* encoding, int options, Attempt
     return doc;
 }
 
+// libxml2 reports some errors without a parser context (iconv failures of
+// the Windows-1252 retry, I/O errors) to its per-thread generic handler,
+// which prints to stderr. The parse's own errors come through on_error;
+// these are silenced while read_xml runs, and the thread's handler restored.
+void ignore_error(void*, const char*, ...) {}
+
+class QuietGenericErrors {
+public:
+    QuietGenericErrors() : old_(xmlGenericError), old_ctx_(xmlGenericErrorContext) {
+        xmlSetGenericErrorFunc(nullptr, ignore_error);
+    }
+    ~QuietGenericErrors() { xmlSetGenericErrorFunc(old_ctx_, old_); }
+    QuietGenericErrors(const QuietGenericErrors&) = delete;
+    QuietGenericErrors& operator=(const QuietGenericErrors&) = delete;
+
+private:
+    xmlGenericErrorFunc old_;
+    void* old_ctx_;
+};
+
 void init_once() {
     static std::once_flag once;
     std::call_once(once, [] { xmlInitParser(); });
@@ -94,6 +114,7 @@ void init_once() {
 
 Result<XmlRead> read_xml(std::string_view xml) {
     init_once();
+    QuietGenericErrors quiet;
     if (has_declaration(xml)) return fail(doctype_refused);
     if (xml.size() > INT_MAX) return fail("XML too large for the parser");
 
