@@ -69,7 +69,9 @@ du=$(du -sh "$T/s3/data" | cut -f1)
 
 printf '\n%-58s %s\n' "measurement" "result"
 printf '%-58s %.0f reports/s (%s stored, %d s)\n' "ingest --maildir, $N report e-mails (xml/gz/zip, 30 rec.)" "$ingest_rate" "$stored" "$(echo "$N / $ingest_rate" | bc)"
-printf '%-58s %.0f reports/s (%s)\n' "dmarc import, $N report files" "$import_rate" "$(tail -1 "$T/import.out")"
+# xargs may run several imports; add up their summary lines.
+import_sum=$(awk '/ stored, .* already stored, / {s += $1; d += $3; r += $6} END {printf "%d stored, %d already stored, %d file(s) rejected", s, d, r}' "$T/import.out")
+printf '%-58s %.0f reports/s (%s)\n' "dmarc import, $N report files" "$import_rate" "$import_sum"
 printf '%-58s %.3f s median of 5 (%s), max RSS %s\n' "dmarc sources over $R records (records, sources)" "$median" "$records" "$rss"
 printf '%-58s %.3f s\n' "dmarc readiness over the same" "$readiness"
 printf '%-58s %s\n' "data environment size for $R records" "$du"
