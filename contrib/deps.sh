@@ -7,16 +7,17 @@ set -eu
 build_pkgs="build-essential autoconf automake pkg-config
   liblmdb-dev libboost-dev libboost-program-options-dev nlohmann-json3-dev catch2
   libmilter-dev libopendkim-dev libspf2-dev libunbound-dev libssl-dev libyaml-cpp-dev libgmime-3.0-dev
-  libidn2-dev libpsl-dev publicsuffix libxml2-dev libzip-dev zlib1g-dev"
+  libidn2-dev libpsl-dev publicsuffix libxml2-dev libzip-dev zlib1g-dev libsystemd-dev"
 # run-time tools the test suite and benchmarks drive (real Postfix, postfwd as
 # the peer to beat, mandoc for man-page lint, python3 for test helpers,
 # dkimpy (with python3-nacl for Ed25519) and Mail::DKIM as independent DKIM
 # verifiers, dnsmasq as the tests' loopback DNS server, opendkim as the
 # signing peer of the benchmark, pyspf as the peer of the SPF benchmark,
-# chromium to render the DMARC HTML report)
+# chromium to render the DMARC HTML report, systemd for systemd-analyze on
+# our units)
 test_pkgs="postfix postfwd mandoc python3 lmdb-utils procps iproute2 util-linux
   python3-dkim python3-nacl python3-yaml libmail-dkim-perl dnsmasq-base opendkim openssl
-  python3-spf chromium"
+  python3-spf chromium systemd"
 
 pkgs=$build_pkgs
 [ "${1:-}" = "--build-only" ] || pkgs="$pkgs $test_pkgs"

@@ -25,9 +25,9 @@
 #include "core/store/counters_db.hpp"
 #include "core/util/daemon.hpp"
 #include "core/util/privileges.hpp"
+#include "core/util/service_notify.hpp"
 #include "milter/milter_server.hpp"
 #include "milter/milter_signals.hpp"
-
 
 namespace {
 
@@ -55,6 +55,29 @@ void log_stats(milter::MilterRuntime& rt) {
 }
 
 std::size_t signing_keys(const milter::MilterState& st) { return st.signing ? st.signing->entries().size() : 0; }
+
+// SIGHUP/SIGUSR1: a new config, signing table and keys, or the old ones kept.
+void reload(milter::MilterRuntime& runtime, const std::string& config_file, const std::string& host) {
+    auto fresh = config::load_config(config_file);
+    if (!fresh.config) {
+        for (const auto& e : fresh.errors) msg_error("reload: %s", e.c_str());
+        msg_error("reload failed: keeping the signing table and keys in force");
+        return;
+    }
+    auto state = milter::build_state(fresh.config, host);
+    if (!state.state) {
+        for (const auto& e : state.errors) msg_error("reload: %s", e.c_str());
+        msg_error("reload failed: keeping the signing table and keys in force");
+        return;
+    }
+    auto old = runtime.state();
+    if (fresh.config->milter_socket != old->config->milter_socket ||
+        fresh.config->milter_user != old->config->milter_user)
+        msg_warn("reload: changes to socket or user take effect after a restart");
+    log::set_facility(fresh.config->global_syslog_facility);
+    runtime.replace_state(state.state);
+    msg_info("reload: %zu signing keys in force", signing_keys(*state.state));
+}
 
 }  // namespace
 
@@ -147,30 +170,21 @@ int main(int argc, char** argv) {
     const std::string config_file = opts.config_file;
     milter::SignalThread signals(
         [&runtime, config_file, host] {
-            auto fresh = config::load_config(config_file);
-            if (!fresh.config) {
-                for (const auto& e : fresh.errors) msg_error("reload: %s", e.c_str());
-                msg_error("reload failed: keeping the signing table and keys in force");
-                return;
-            }
-            auto state = milter::build_state(fresh.config, host);
-            if (!state.state) {
-                for (const auto& e : state.errors) msg_error("reload: %s", e.c_str());
-                msg_error("reload failed: keeping the signing table and keys in force");
-                return;
-            }
-            auto old = runtime.state();
-            if (fresh.config->milter_socket != old->config->milter_socket ||
-                fresh.config->milter_user != old->config->milter_user)
-                msg_warn("reload: changes to socket or user take effect after a restart");
-            log::set_facility(fresh.config->global_syslog_facility);
-            runtime.replace_state(state.state);
-            msg_info("reload: %zu signing keys in force", signing_keys(*state.state));
+            service::reloading();
+            reload(runtime, config_file, host);
+            service::reloaded("milter, " + std::to_string(signing_keys(*runtime.state())) + " signing keys");
         },
-        [&server] { server.stop(); }, [&runtime] { log_stats(runtime); }, std::chrono::minutes(10));
+        [&server] {
+            service::stopping();
+            server.stop();
+        },
+        [&runtime] { log_stats(runtime); }, std::chrono::minutes(10), [&server] { server.ping_loops(service::watchdog); },
+        service::watchdog_interval().value_or(std::chrono::microseconds(0)));
 
     msg_info("ready: %s, %zu signing keys, spf engine %s", cfg->milter_socket.c_str(), signing_keys(*built.state),
              cfg->milter_spf_engine.c_str());
+    service::ready("milter on " + cfg->milter_socket + ", " + std::to_string(signing_keys(*built.state)) +
+                   " signing keys");
     server.run(runtime);
     log_stats(runtime);
     msg_info("stopped");

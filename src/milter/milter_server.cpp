@@ -327,6 +327,21 @@ std::size_t MilterServer::connections() const {
     return conns_.size();
 }
 
+void MilterServer::ping_loops(std::function<void()> answered) {
+    if (stopping_) return;
+    struct Countdown {
+        std::atomic<std::size_t> left;
+        std::function<void()> then;
+    };
+    auto countdown = std::make_shared<Countdown>();
+    countdown->left = contexts_.size();
+    countdown->then = std::move(answered);
+    for (auto& context : contexts_)
+        boost::asio::post(*context, [countdown] {
+            if (countdown->left.fetch_sub(1) == 1) countdown->then();
+        });
+}
+
 void MilterServer::close_all(bool only_between_messages) {
     std::vector<std::shared_ptr<MilterConnection>> live;
     {

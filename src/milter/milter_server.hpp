@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -67,6 +68,11 @@ public:
     void stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
 
     std::size_t connections() const;
+
+    // From any thread: runs `answered` (on an event-loop thread) once every
+    // event loop has run a task posted now, i.e. none of them is stuck.
+    // The systemd watchdog is fed from there.
+    void ping_loops(std::function<void()> answered);
 
 private:
     friend class MilterConnection;

@@ -1,6 +1,7 @@
 // The milter's signal thread: SIGUSR1 and SIGHUP reload, SIGTERM and SIGINT
 // stop, caught with sigtimedwait() (all of them are blocked in every thread:
-// block_our_signals()). The same thread logs the periodic statistics.
+// block_our_signals()). The same thread logs the periodic statistics and,
+// under systemd with WatchdogSec=, runs the watchdog check.
 // SIGUSR2 is how the destructor ends it.
 #pragma once
 
@@ -23,7 +24,8 @@ public:
     // Starts the waiting thread (the signals must already be blocked in
     // every thread: block_our_signals()).
     SignalThread(std::function<void()> on_reload, std::function<void()> on_stop, std::function<void()> on_stats,
-                 std::chrono::seconds stats_every);
+                 std::chrono::seconds stats_every, std::function<void()> on_tick = {},
+                 std::chrono::microseconds tick_every = {});  // on_tick every tick_every: the systemd watchdog
     ~SignalThread();  // stops and joins
     SignalThread(const SignalThread&) = delete;
     SignalThread& operator=(const SignalThread&) = delete;
@@ -32,6 +34,8 @@ private:
     void run();
     std::function<void()> on_reload_, on_stop_, on_stats_;
     std::chrono::seconds every_;
+    std::function<void()> on_tick_;
+    std::chrono::microseconds tick_every_{0};
     std::thread thread_;
 };
 

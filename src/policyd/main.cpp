@@ -25,6 +25,7 @@
 #include "core/store/data_db.hpp"
 #include "core/util/daemon.hpp"
 #include "core/util/privileges.hpp"
+#include "core/util/service_notify.hpp"
 #include "policyd/policy_decide.hpp"
 #include "policyd/policy_server.hpp"
 
@@ -45,6 +46,13 @@ void chown_state(const std::string& state_dir, const RunAs& who) {
             if (chown(f.path().c_str(), who.uid, who.gid) != 0)
                 msg_warn("chown %s: %s", f.path().c_str(), std::strerror(errno));
     }
+}
+
+std::string ready_status(const policyd::PolicyDecider& decider) {
+    const auto& p = decider.policy();
+    std::string listen;
+    for (const auto& l : p.config->policyd_listen) listen += (listen.empty() ? "" : " ") + l;
+    return "policy service on " + listen + ", " + std::to_string(p.policy->limits.rules().size()) + " limits";
 }
 
 void log_stats(const policyd::DecisionStats& s, std::size_t connections) {
@@ -133,6 +141,7 @@ int main(int argc, char** argv) {
     stop_signals.async_wait([&](boost::system::error_code ec, int sig) {
         if (ec) return;
         msg_info("signal %d: stopping", sig);
+        service::stopping();
         server.stop();
         io.stop();
     });
@@ -141,6 +150,7 @@ int main(int argc, char** argv) {
     std::function<void()> wait_hup = [&] {
         hup.async_wait([&](boost::system::error_code ec, int) {
             if (ec) return;
+            service::reloading();
             auto fresh = config::load_config(opts.config_file);
             if (!fresh.config) {
                 for (const auto& e : fresh.errors) msg_error("reload: %s", e.c_str());
@@ -160,10 +170,26 @@ int main(int argc, char** argv) {
                     msg_info("reload: %zu limits in force", fresh_policy.policy->limits.rules().size());
                 }
             }
+            service::reloaded(ready_status(decider));
             wait_hup();
         });
     };
     wait_hup();
+
+    // The systemd watchdog is fed from this loop: if it wedges, the pings
+    // stop and systemd restarts the service (WatchdogSec= in the unit).
+    asio::steady_timer watchdog_timer(io);
+    std::function<void()> feed_watchdog;
+    if (auto every = service::watchdog_interval()) {
+        feed_watchdog = [&, every = *every] {
+            service::watchdog();
+            watchdog_timer.expires_after(every);
+            watchdog_timer.async_wait([&](boost::system::error_code ec) {
+                if (!ec) feed_watchdog();
+            });
+        };
+        feed_watchdog();
+    }
 
     // Refilled buckets are removed in bounded steps, each its own write
     // transaction, with requests served in between.
@@ -231,6 +257,7 @@ int main(int argc, char** argv) {
 
     server.start();
     msg_info("ready: %zu limits, %zu org entries", policy.policy->limits.rules().size(), policy.policy->orgs.size());
+    service::ready(ready_status(decider));
     io.run();
     log_stats(decider.stats(), server.connections());
     return 0;
