@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
     // Before any thread exists (libunbound's, ours), so that every thread
     // inherits the mask and the signals reach the SignalThread only.
     milter::block_our_signals();
-    log::init("sendwarden-milter", {.to_syslog = true, .to_stderr = true, .capture = {}});
+    log::init("sendwarden-milter", {.to_syslog = true, .to_stderr = !service::stderr_is_journal(), .capture = {}});
     sw::dkim::init_mime_library();
 
     auto loaded = config::load_config(opts.config_file);

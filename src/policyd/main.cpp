@@ -70,7 +70,7 @@ void log_stats(const policyd::DecisionStats& s, std::size_t connections) {
 
 int main(int argc, char** argv) {
     DaemonOptions opts = parse_daemon_args("sendwarden-policyd", PACKAGE_VERSION, SW_CONFIG_FILE, argc, argv);
-    log::init("sendwarden-policyd", {.to_syslog = true, .to_stderr = true, .capture = {}});
+    log::init("sendwarden-policyd", {.to_syslog = true, .to_stderr = !service::stderr_is_journal(), .capture = {}});
 
     auto loaded = config::load_config(opts.config_file);
     if (!loaded.config) exit_with_config_errors(loaded.errors);

@@ -3,7 +3,11 @@
 
 #include <systemd/sd-daemon.h>
 
+#include <sys/stat.h>
+
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 
 namespace sw::service {
 
@@ -38,6 +42,16 @@ std::optional<std::chrono::microseconds> watchdog_interval() {
     std::uint64_t usec = 0;
     if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) return std::nullopt;
     return std::chrono::microseconds(usec / 2);
+}
+
+bool stderr_is_journal() {
+    const char* stream = std::getenv("JOURNAL_STREAM");
+    if (stream == nullptr) return false;
+    unsigned long long dev = 0, ino = 0;
+    if (std::sscanf(stream, "%llu:%llu", &dev, &ino) != 2) return false;
+    struct stat st{};
+    if (fstat(2, &st) != 0) return false;
+    return static_cast<unsigned long long>(st.st_dev) == dev && static_cast<unsigned long long>(st.st_ino) == ino;
 }
 
 }  // namespace sw::service

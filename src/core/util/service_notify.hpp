@@ -25,4 +25,9 @@ void watchdog();
 // for this process, nothing otherwise.
 std::optional<std::chrono::microseconds> watchdog_interval();
 
+// True when stderr is connected to the journal (JOURNAL_STREAM names it):
+// the daemons' syslog lines reach the journal already, so they do not
+// copy them to stderr, which would log each line twice.
+bool stderr_is_journal();
+
 }  // namespace sw::service
