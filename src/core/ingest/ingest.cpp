@@ -370,6 +370,8 @@ Result<std::vector<std::string>> Ingestor::flush(std::int64_t now) {
             txn_done.commit();
         } catch (const store::lmdb::StoreError& e) {
             pending_counts_.clear();
+            // LMDB may run out of map at commit too (the free list needs pages).
+            if (e.map_full()) return fail("data database is full: raise [store] data_max_size: the last batch was not recorded");
             return fail(std::string("data database: ") + e.what() + ": the last batch was not recorded");
         }
     }
