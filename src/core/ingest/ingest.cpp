@@ -162,6 +162,7 @@ std::variant<IngestResult, IngestError> Ingestor::ingest(std::string_view raw, s
         events.push_back(std::move(e));
     };
 
+    bool batch_open = false;  // this message's data is not committed yet
     try {
         // One synced transaction per message, or one per batch (see set_batch).
         std::optional<store::lmdb::WriteTxn> own;
@@ -290,6 +291,9 @@ std::variant<IngestResult, IngestError> Ingestor::ingest(std::string_view raw, s
         }
         if (r.kind != ReportKind::Dmarc && !attr.matched) ++delta.unmatched;
         p_.data.append_in(txn, events);
+        // Counts wait until the data they belong to is committed (below).
+        if (delta.hard || delta.soft || delta.complaints || delta.unmatched)
+            pending_counts_.push_back({attr.org, now, delta});
         if (own) {
             own->commit();
         } else if (++batch_count_ >= batch_size_) {
@@ -297,8 +301,11 @@ std::variant<IngestResult, IngestError> Ingestor::ingest(std::string_view raw, s
             auto txn_done = std::move(*batch_txn_);
             batch_txn_.reset();
             txn_done.commit();
+        } else {
+            batch_open = true;
         }
     } catch (const store::lmdb::StoreError& e) {
+        pending_counts_.clear();  // their messages were not recorded
         if (batch_size_ > 1) {  // the open batch is gone with this message
             batch_txn_.reset();
             batch_count_ = 0;
@@ -331,12 +338,7 @@ std::variant<IngestResult, IngestError> Ingestor::ingest(std::string_view raw, s
                  d.report_id.substr(0, 100).c_str(), d.domain.c_str(), d.records,
                  static_cast<unsigned long long>(d.messages));
 
-    if (delta.hard || delta.soft || delta.complaints || delta.unmatched) {
-        if (auto c = counters_.add(attr.org, now, delta); !c) {
-            res.notes.push_back("counters not updated: " + c.error());
-            msg_error("ingest: %s", c.error().c_str());
-        }
-    }
+    if (!batch_open) add_pending_counts(res.notes);
     if (attr.matched && !attr.org.empty() && (delta.hard || delta.complaints)) {
         if (batch_size_ > 1) to_judge_.insert(attr.org);
         else res.org_changes = judge_org(attr.org, now, res.notes);
@@ -346,6 +348,19 @@ std::variant<IngestResult, IngestError> Ingestor::ingest(std::string_view raw, s
 
 void Ingestor::set_batch(std::size_t messages) { batch_size_ = messages; }
 
+// After the data commit, never before: a crash in between loses these counts
+// (the counters are disposable), while counting before the commit counted a
+// batch twice when a killed run was redone.
+void Ingestor::add_pending_counts(std::vector<std::string>& notes) {
+    for (const auto& p : pending_counts_) {
+        if (auto c = counters_.add(p.org, p.now, p.delta); !c) {
+            notes.push_back("counters not updated: " + c.error());
+            msg_error("ingest: %s", c.error().c_str());
+        }
+    }
+    pending_counts_.clear();
+}
+
 Result<std::vector<std::string>> Ingestor::flush(std::int64_t now) {
     if (batch_txn_) {
         try {
@@ -354,14 +369,19 @@ Result<std::vector<std::string>> Ingestor::flush(std::int64_t now) {
             batch_count_ = 0;
             txn_done.commit();
         } catch (const store::lmdb::StoreError& e) {
+            pending_counts_.clear();
+            // LMDB may run out of map at commit too (the free list needs pages).
+            if (e.map_full()) return fail("data database is full: raise [store] data_max_size: the last batch was not recorded");
             return fail(std::string("data database: ") + e.what() + ": the last batch was not recorded");
         }
     }
+    std::vector<std::string> notes;
+    add_pending_counts(notes);
     if (quarantined_unsynced_) {
         quarantined_unsynced_ = false;
         if (auto s = sync_dir(quarantine_dir()); !s) return fail(s.error());
     }
-    std::vector<std::string> changes, notes;
+    std::vector<std::string> changes;
     for (const auto& org : to_judge_)
         for (auto& c : judge_org(org, now, notes)) changes.push_back(std::move(c));
     to_judge_.clear();

@@ -22,7 +22,9 @@
 //
 // Everything a report changes in the data environment (suppressions, the
 // soft-bounce log, its events, the dedupe mark) commits in one transaction;
-// the counters follow. The dedupe mark (SHA-256 of the bytes) makes a retry
+// the counters follow once it is committed (in batch mode, at the batch's
+// commit: a killed batch is redone whole, so counting earlier counted it
+// twice). The dedupe mark (SHA-256 of the bytes) makes a retry
 // by Postfix after a crash a no-op.
 //
 // Data databases: "soft_bounces": key = org | NUL | address
@@ -120,6 +122,7 @@ private:
     struct Attribution;
     Attribution attribute(const reports::ParsedReport& r) const;
     std::string quarantine_dir() const;
+    void add_pending_counts(std::vector<std::string>& notes);
 
     Parts p_;
     sent::SentIndex sent_;
@@ -131,6 +134,12 @@ private:
     std::size_t batch_size_ = 1, batch_count_ = 0;
     std::optional<store::lmdb::WriteTxn> batch_txn_;
     std::set<std::string> to_judge_;
+    struct PendingCounts {
+        std::string org;
+        std::int64_t now;
+        reputation::Counts delta;
+    };
+    std::vector<PendingCounts> pending_counts_;  // of messages not yet committed
     bool quarantined_unsynced_ = false;  // batch: quarantine files wait for flush()
 };
 

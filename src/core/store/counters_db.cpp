@@ -3,6 +3,11 @@
 // in a single write transaction, so levels are charged all or none.
 #include "core/store/counters_db.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "core/log/msg.hpp"
 #include "core/store/record_codec.hpp"
 
@@ -62,7 +67,21 @@ std::unique_ptr<CountersDb> CountersDb::open(const std::string& state_dir, std::
     opts.durable = false;
     opts.max_dbs = 16;
     opts.read_only = read_only;
-    auto db = std::unique_ptr<CountersDb>(new CountersDb(lmdb::Env::open(state_dir + "/counters", opts)));
+    const std::string dir = state_dir + "/counters";
+    std::optional<lmdb::Env> env;
+    try {
+        env.emplace(lmdb::Env::open(dir, opts));
+    } catch (const lmdb::StoreError& e) {
+        // A file LMDB cannot read (garbage, truncated, another LMDB version):
+        // the counters are disposable, so they start afresh.
+        bool unreadable = e.code() == MDB_INVALID || e.code() == MDB_VERSION_MISMATCH || e.code() == MDB_CORRUPTED;
+        if (read_only || !unreadable) throw;
+        msg_warn("%s: counters reset (they are disposable)", e.what());
+        if (unlink((dir + "/data.mdb").c_str()) != 0 || (unlink((dir + "/lock.mdb").c_str()) != 0 && errno != ENOENT))
+            throw lmdb::StoreError(dir + ": cannot remove the unreadable counters: " + std::strerror(errno), errno);
+        env.emplace(lmdb::Env::open(dir, opts));
+    }
+    auto db = std::unique_ptr<CountersDb>(new CountersDb(std::move(*env)));
     if (read_only) {
         db->buckets_ = db->env_.open_dbi("buckets");
         return db;

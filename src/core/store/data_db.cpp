@@ -1,6 +1,8 @@
 // DataDb; see data_db.hpp for the schema.
 #include "core/store/data_db.hpp"
 
+#include <sys/stat.h>
+
 #include "core/store/record_codec.hpp"
 
 namespace sw::store {
@@ -17,6 +19,13 @@ std::unique_ptr<DataDb> DataDb::open(const std::string& state_dir, std::size_t m
     opts.read_only = read_only;
     opts.max_dbs = 16;
     std::string dir = state_dir + "/data";
+    // LMDB makes a new environment in an empty data.mdb: a file truncated
+    // to nothing would silently become an empty store.
+    struct stat st{};
+    if (stat((dir + "/data.mdb").c_str(), &st) == 0 && st.st_size == 0)
+        throw lmdb::StoreError(dir + "/data.mdb is empty: refusing to start on it (this data is durable; "
+                                     "restore it, or remove the file to start afresh)",
+                               MDB_INVALID);
     auto db = std::unique_ptr<DataDb>(new DataDb(lmdb::Env::open(dir, opts)));
     MDB_dbi meta = db->env_.open_dbi("meta");
     db->events_ = db->env_.open_dbi("events");

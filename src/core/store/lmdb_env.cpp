@@ -41,7 +41,7 @@ Env Env::open(const std::string& dir, const EnvOptions& opts) {
     if (!opts.durable) flags |= MDB_NOSYNC | MDB_WRITEMAP | MDB_MAPASYNC;
     if (opts.read_only) flags |= MDB_RDONLY;
     if ((rc = mdb_env_open(raw, dir.c_str(), flags, 0640)) != 0)
-        throw StoreError("open " + dir + ": " + mdb_strerror(rc), rc);
+        throw StoreError("open " + dir + "/data.mdb: " + mdb_strerror(rc), rc);
     int dead = 0;
     mdb_reader_check(raw, &dead);  // clear slots of readers that died
     return env;
