@@ -23,5 +23,6 @@ int cmd_ingest(const CliContext& ctx);
 int cmd_org(const CliContext& ctx);
 int cmd_stats(const CliContext& ctx);
 int cmd_dmarc(const CliContext& ctx);
+int cmd_audit(const CliContext& ctx);
 
 }  // namespace sw::cli

@@ -6,6 +6,9 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -36,6 +39,16 @@ void give_to_owner(const std::string& dir, const struct stat& st, const std::str
 std::string unix_user() {
     if (const passwd* pw = getpwuid(getuid())) return pw->pw_name;
     return "uid " + std::to_string(getuid());
+}
+
+std::string sudo_user() {
+    const char* v = std::getenv("SUDO_USER");
+    if (!v || !*v) return "";
+    // The environment is the caller's: keep the line one key=value field.
+    std::string name;
+    for (const char* c = v; *c && name.size() < 64; ++c)
+        name += (std::isalnum(static_cast<unsigned char>(*c)) || std::strchr("._-@$", *c)) ? *c : '?';
+    return name == unix_user() ? "" : name;
 }
 
 std::variant<OpenedState, int> open_state(const CliContext& ctx, const std::string& command, StateNeeds needs) {
@@ -76,11 +89,22 @@ std::variant<OpenedState, int> open_state(const CliContext& ctx, const std::stri
     return o;
 }
 
+namespace {
+
+// The audit line; the body gets who and what.
+void audit_line(const std::string& what, nlohmann::json& body) {
+    const std::string who = unix_user(), via = sudo_user();
+    msg_info("audit: user=%s%s%s %s", who.c_str(), via.empty() ? "" : " sudo_user=", via.c_str(), what.c_str());
+    body["user"] = who;
+    if (!via.empty()) body["sudo_user"] = via;
+    body["what"] = what;
+}
+
+}  // namespace
+
 void audit(store::DataDb& db, const std::string& command, const std::string& what, const std::string& org,
            nlohmann::json body) {
-    const std::string who = unix_user();
-    msg_info("audit: user=%s %s", who.c_str(), what.c_str());
-    body["user"] = who;
+    audit_line(what, body);
     events::Event e;
     e.type = "audit";
     e.time = static_cast<Micros>(std::time(nullptr)) * 1000000;
@@ -88,6 +112,28 @@ void audit(store::DataDb& db, const std::string& command, const std::string& wha
     e.body = std::move(body);
     if (auto r = db.append({e}); !r)
         std::cerr << "sendwarden " << command << ": audit event not recorded: " << r.error() << "\n";
+}
+
+void audit_outside_state(const CliContext& ctx, const std::string& command, const std::string& what,
+                         const std::string& org, nlohmann::json body) {
+    auto loaded = config::load_config(ctx.config_file);
+    std::string why;
+    struct stat st{};
+    if (!loaded.config) why = "the configuration " + ctx.config_file + " cannot be used";
+    else if (stat(loaded.config->store_state_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        why = "no state directory " + loaded.config->store_state_dir + " yet";
+    if (why.empty()) {
+        auto opened = open_state(ctx, command);
+        if (auto* o = std::get_if<OpenedState>(&opened)) {
+            audit(*o->data, command, what, org, std::move(body));
+            return;
+        }
+        why = "the state cannot be opened";
+    }
+    log::init("sendwarden", {.to_syslog = true, .to_stderr = true, .capture = {}});
+    if (loaded.config) log::set_facility(loaded.config->global_syslog_facility);
+    audit_line(what, body);
+    std::cerr << "sendwarden " << command << ": audit event not recorded: " << why << " (the line above is logged)\n";
 }
 
 }  // namespace sw::cli

@@ -284,7 +284,8 @@ int report_cmd(const CliContext& ctx, const std::vector<std::string>& args) {
 
 // Report files as downloaded or saved (XML, .gz, .zip, or a whole e-mail),
 // for reports that did not come through `ingest`. One synced transaction for
-// all of them; every report is stored once, as with ingest.
+// all of them; every report is stored once, as with ingest. Audited (the
+// files and the counts) once the transaction is committed.
 int import_cmd(const CliContext& ctx, const std::vector<std::string>& args) {
     std::vector<std::string> files;
     bool json = false;
@@ -352,6 +353,11 @@ int import_cmd(const CliContext& ctx, const std::vector<std::string>& args) {
                   << (e.map_full() ? " (raise [store] data_max_size)" : "") << "; nothing imported\n";
         return EX_TEMPFAIL;
     }
+    std::string what = "dmarc import stored=" + std::to_string(stored) + " duplicates=" + std::to_string(duplicates) +
+                       " rejected=" + std::to_string(rejected);
+    for (const auto& f : files) what += " file=" + f;
+    audit(*o.data, "dmarc import", what, "",
+          {{"files", files}, {"stored", stored}, {"duplicates", duplicates}, {"rejected", rejected}});
     for (const auto& l : lines) std::cout << l << "\n";
     if (!json)
         std::cout << stored << " stored, " << duplicates << " already stored, " << rejected << " file(s) rejected\n";

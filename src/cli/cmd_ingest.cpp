@@ -8,6 +8,10 @@
 // the store cannot be used now, so Postfix keeps the message and retries;
 // 64 for bad usage. A batch goes on after a failed message and ends with 75
 // if any failed.
+//
+// Not audited: ingest is the Postfix pipe, run for mail that arrives, not
+// an operator's change; each message's decision is already one log line and
+// its changes (suppressions, counts, stored reports) are events of their own.
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
 

@@ -1,6 +1,7 @@
 // `sendwarden keygen --domain D --selector S [--algorithm A] [--dir DIR]`:
 // writes a new DKIM private key and prints the DNS record to publish and the
 // signing-table line to add. A thin shell over core's write_new_key().
+// Audited: the key file, domain, selector and algorithm, never the key.
 #include <boost/program_options.hpp>
 
 #include <sysexits.h>
@@ -9,6 +10,7 @@
 
 #include "cli/cli_context.hpp"
 #include "cli/cli_options.hpp"
+#include "cli/cli_state.hpp"
 #include "core/config/config_file.hpp"
 #include "core/dkim/dkim_record.hpp"
 #include "core/dkim/key_rotation.hpp"
@@ -61,6 +63,10 @@ int cmd_keygen(const CliContext& ctx) {
         std::cerr << "sendwarden keygen: " << key.error() << "\n";
         return EX_CANTCREAT;
     }
+    audit_outside_state(ctx, "keygen",
+                        "keygen domain=" + domain + " selector=" + selector + " algorithm=" + algorithm +
+                            " key=" + key->path,
+                        "", {{"domain", domain}, {"selector", selector}, {"algorithm", algorithm}, {"key", key->path}});
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", key->mode);
     std::cout << "; private key: " << key->path << " (mode " << mode

@@ -1,6 +1,7 @@
 // `sendwarden keys status [--dns] [--json]` and
 // `sendwarden keys activate --domain D --selector S [--force]`: the rotation
 // commands, thin shells over core's keys_status() / activate_key().
+// Activation rewrites the signing table: it is audited.
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
 
@@ -11,6 +12,7 @@
 
 #include "cli/cli_context.hpp"
 #include "cli/cli_options.hpp"
+#include "cli/cli_state.hpp"
 #include "core/config/config_file.hpp"
 #include "core/dkim/key_rotation.hpp"
 #include "core/dns/resolver_factory.hpp"
@@ -111,6 +113,14 @@ int keys_activate_cmd(const CliContext& ctx, const std::vector<std::string>& arg
         std::cerr << "sendwarden keys activate: " << act.error() << "\n";
         return 1;
     }
+    std::string what = "keys activate domain=" + act->domain + " selector=" + act->selector +
+                       " algorithm=" + act->algorithm + " table=" + cfg->global_policy_dir + "/signing";
+    for (const auto& s : act->now_standby) what += " standby=" + s;
+    if (act->forced) what += " forced";
+    audit_outside_state(ctx, "keys activate", what, "",
+                        {{"domain", act->domain}, {"selector", act->selector}, {"algorithm", act->algorithm},
+                         {"table", cfg->global_policy_dir + "/signing"}, {"now_standby", act->now_standby},
+                         {"forced", act->forced}});
     if (act->forced) std::cerr << "warning: " << act->dns.detail << " (activated anyway: --force)\n";
     std::cout << act->selector << " is now the active " << act->algorithm << " key of " << act->domain;
     for (const auto& s : act->now_standby) std::cout << "; " << s << " is standby";

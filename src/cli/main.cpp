@@ -42,6 +42,7 @@ constexpr Command kCommands[] = {
     {"dmarc", "dmarc sources|readiness --domain D [--since 30d] [--json] | dmarc report --domain D --html FILE: "
               "who sends as the domain, and is p=quarantine/reject safe",
      sw::cli::cmd_dmarc},
+    {"audit", "audit [--json]: the audit trail, every change made with this command, oldest first", sw::cli::cmd_audit},
 };
 
 void usage(std::ostream& out, const po::options_description& desc) {

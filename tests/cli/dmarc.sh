@@ -2,7 +2,7 @@
 # dmarc.sh — DMARC aggregate reports end to end through the CLI:
 # `sendwarden ingest` of report e-mails (plain XML, .xml.gz and .zip
 # attachments; a duplicate; a gzip bomb and an entity-expansion report, which
-# are quarantined), `dmarc import` of bare files, `dmarc sources` (names from
+# are quarantined), `dmarc import` of bare files (audited), `dmarc sources` (names from
 # a dnsmasq this script starts on 127.0.0.1, unknown senders first, ours
 # flagged), `dmarc readiness` (ready / not ready, exit 0 / 1), and
 # `dmarc report --html`, rendered by headless Chromium: the screenshot is
@@ -147,6 +147,14 @@ if [ $rc = 65 ] && grep -q '^6 stored, 0 already stored, 1 file(s) rejected$' "$
     ok "dmarc import: 6 files (xml, gz, zip) stored, garbage rejected, exit 65"
 else
     fail "dmarc import: exit $rc: $(cat "$T/import.out")"
+fi
+WHO="user=$(id -un)( sudo_user=[^ ]+)?"
+AUDIT="dmarc import stored=6 duplicates=0 rejected=1 file=$T/files/"
+if grep -qE "audit: $WHO $AUDIT" "$T/import.out" && grep -q "file=$T/files/zz-garbage.xml\$" "$T/import.out" &&
+   [ "$(SW audit | grep -cE "^[0-9]+ [0-9T:-]+Z $WHO $AUDIT")" = 1 ]; then
+    ok "dmarc import is audited: line and one event, with the counts and the files"
+else
+    fail "dmarc import audit: $(grep audit "$T/import.out"; SW audit)"
 fi
 
 # ------------------------------------------------------------------ sources

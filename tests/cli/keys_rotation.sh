@@ -5,7 +5,8 @@
 # `sendwarden keys status [--dns]`, and `sendwarden keys activate`, which must
 # refuse a selector whose record is missing or holds another key, switch a
 # published one (the table is rewritten: new active, old standby, comments
-# kept) and switch anyway with --force.
+# kept) and switch anyway with --force. keygen and every switch leave an
+# audit line and an audit event (`sendwarden audit`); a refusal leaves none.
 #
 # usage: tests/cli/keys_rotation.sh [BUILDDIR]      (BUILDDIR defaults to ".")
 # Exit: 0 all passed, 1 a failure, 77 skipped (no dnsmasq).
@@ -40,19 +41,37 @@ trap 'stop_dns; rm -rf "$T"' EXIT
 trap 'exit 1' INT TERM HUP
 
 PORT=$("$PY" "$(dirname "$0")/../support/free_dns_port.py")
-mkdir -p "$T/policy"
-printf '[global]\npolicy_dir = %s/policy\n[dns]\nserver = 127.0.0.1:%s\ntimeout = 3s\n' "$T" "$PORT" >"$T/sendwarden.conf"
+mkdir -p "$T/policy" "$T/state"
+printf '[global]\npolicy_dir = %s/policy\n[store]\nstate_dir = %s/state\n[dns]\nserver = 127.0.0.1:%s\ntimeout = 3s\n' \
+    "$T" "$T" "$PORT" >"$T/sendwarden.conf"
+WHO="user=$(id -un)( sudo_user=[^ ]+)?"
+# audited WHAT FILE: the audit line in FILE and the event in the trail
+audited() {
+    grep -qE "audit: $WHO $1\$" "$2" &&
+        "$CLI" -c "$T/sendwarden.conf" audit | grep -qE "^[0-9]+ [0-9T:-]+Z $WHO $1\$"
+}
 : >"$T/policy/limits"
 : >"$T/policy/orgs"
 
 # ------------------------------------------------------------------ keygen
-gen() {  # gen SELECTOR ALGORITHM: key in $T/keys, stdout in $T/SELECTOR.out
+gen() {  # gen SELECTOR ALGORITHM: key in $T/keys, stdout in $T/SELECTOR.out, stderr in .err
     "$CLI" -c "$T/sendwarden.conf" keygen --domain acme.test --selector "$1" --algorithm "$2" \
-        --dir "$T/keys" >"$T/$1.out"
+        --dir "$T/keys" >"$T/$1.out" 2>"$T/$1.err"
 }
 check "keygen rsa-2048 s1" gen s1 rsa-2048
 check "keygen rsa-2048 s2" gen s2 rsa-2048
 check "keygen ed25519 e1" gen e1 ed25519
+if audited "keygen domain=acme\.test selector=s1 algorithm=rsa-2048 key=$T/keys/s1\.private" "$T/s1.err" &&
+   audited "keygen domain=acme\.test selector=e1 algorithm=ed25519 key=$T/keys/e1\.private" "$T/e1.err"; then
+    ok "keygen is audited: line and event name the key file, domain, selector, algorithm"
+else
+    fail "keygen audit: $(cat "$T/s1.err" "$T/e1.err"; "$CLI" -c "$T/sendwarden.conf" audit)"
+fi
+if "$CLI" -c "$T/sendwarden.conf" audit --json | grep -q 'PRIVATE\|BEGIN'; then
+    fail "the audit trail holds key material"
+else
+    ok "the audit trail holds no key material"
+fi
 mode=$(stat -c %a "$T/keys/s1.private")
 if [ "$mode" = 600 ] || [ "$mode" = 640 ]; then ok "the key file is mode $mode"; else fail "key file mode $mode"; fi
 # the one non-comment line is the record, strings of at most 255 octets
@@ -131,8 +150,9 @@ cp "$T/policy/signing" "$T/signing.before"
 activate() { "$CLI" -c "$T/sendwarden.conf" keys activate --domain acme.test "$@" >"$T/act.out" 2>"$T/act.err"; }
 if activate --selector s2; then
     fail "keys activate switched to s2, whose record is not published"
-elif grep -q "no TXT record at s2._domainkey.acme.test" "$T/act.err" && cmp -s "$T/signing.before" "$T/policy/signing"; then
-    ok "keys activate refuses an unpublished selector and leaves the table alone"
+elif grep -q "no TXT record at s2._domainkey.acme.test" "$T/act.err" && cmp -s "$T/signing.before" "$T/policy/signing" &&
+     ! grep -q "audit:" "$T/act.err" && ! "$CLI" -c "$T/sendwarden.conf" audit | grep -q "keys activate"; then
+    ok "keys activate refuses an unpublished selector, leaves the table alone, audits nothing"
 else
     fail "keys activate s2 unpublished: $(cat "$T/act.err")"
 fi
@@ -162,6 +182,11 @@ if grep -qE "^acme\.test s1 rsa-sha256 +$T/keys/s1\.private standby  # current$"
 else
     fail "rewritten table: $(cat "$T/policy/signing")"
 fi
+if audited "keys activate domain=acme\.test selector=s2 algorithm=rsa-sha256 table=$T/policy/signing standby=s1" "$T/act.err"; then
+    ok "keys activate is audited: line and event"
+else
+    fail "keys activate audit: $(cat "$T/act.err"; "$CLI" -c "$T/sendwarden.conf" audit)"
+fi
 check "check-config accepts the rewritten table" "$CLI" -c "$T/sendwarden.conf" check-config
 
 # back to s1 with --force while DNS is down: done, with a warning
@@ -169,6 +194,8 @@ stop_dns
 if activate --selector s1 --force && grep -q "warning:" "$T/act.err" &&
    grep -qE "^acme\.test s1 .* active  # current$" "$T/policy/signing"; then
     ok "keys activate --force switches without DNS, with a warning"
+    audited "keys activate domain=acme\.test selector=s1 algorithm=rsa-sha256 table=$T/policy/signing standby=s2 forced" \
+        "$T/act.err" && ok "keys activate --force is audited as forced" || fail "forced audit: $(cat "$T/act.err")"
 else
     fail "keys activate --force: $(cat "$T/act.out" "$T/act.err")"
 fi

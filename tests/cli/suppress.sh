@@ -91,7 +91,7 @@ grep -q "c.conf:1: the header row must be" "$T/err" && ok "header row error name
     fail "header row error: $(cat "$T/err")"
 
 sw add audit@example.org 2>"$T/audit.err" >/dev/null
-grep -q "audit: user=$(id -un) suppress add audit@example.org reason=manual" "$T/audit.err" &&
+grep -qE "audit: user=$(id -un)( sudo_user=[^ ]+)? suppress add audit@example.org reason=manual" "$T/audit.err" &&
     ok "every change logs an audit line (user, what)" || fail "audit line: $(cat "$T/audit.err")"
 
 printf '[global]\npolicy_dir = %s/policy\n\n[store]\nstate_dir = %s/nonexistent\n' "$T" "$T" >"$T/bad.conf"

@@ -188,7 +188,7 @@ fi
 
 # ------------------------------------------------------------------ f. resume
 if ING org resume acme >"$T/resume.out" 2>&1; then ok "f: sendwarden org resume acme"; else fail "f: org resume: $(cat "$T/resume.out")"; fi
-grep -q 'audit: user=root org resume acme' "$T/resume.out" && ok "f: the resume is audited" || fail "f: no audit line for the resume"
+grep -qE 'audit: user=root( sudo_user=[^ ]+)? org resume acme' "$T/resume.out" && ok "f: the resume is audited" || fail "f: no audit line for the resume"
 send f alice@acme.example alice@acme.example 'ok+{tag}@good.example' 1 || die "SMTP session f failed"
 wait_delivered 30 f-1 && ok "f: after resume, acme's new mail is delivered" || fail "f: new mail after resume ($(got f-1))"
 
