@@ -23,7 +23,9 @@ build=$(pwd)
 . "$srcdir/tests/support/systemd_ns.sh"
 failed=0
 pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1"; failed=1; }
+failures=
+fail() { echo "FAIL: $1"; failed=1; failures="$failures
+FAIL: $(printf %s "$1" | head -c 300)"; }
 for u in policyd milter; do
     [ -f "contrib/systemd/sendwarden-$u.service" ] && [ -x "src/$u/sendwarden-$u" ] || { echo "SKIP: not built"; exit 77; }
 done
@@ -175,5 +177,6 @@ if sdns journalctl --no-pager -u sendwarden-policyd | grep -q 'sendwarden-policy
 else
     pass "each log line reaches the journal once"
 fi
-[ $failed = 0 ] || sdns journalctl --no-pager -n 60
+# The journal, then the failed checks again: a log's reader sees its end.
+[ $failed = 0 ] || { sdns journalctl --no-pager -n 60; echo "# failed:$failures"; }
 exit $failed
