@@ -134,6 +134,8 @@ struct Options {
     long warmup = 0;                // untimed requests per connection
     Mode mode = Mode::Mix;
     long server_pid = 0;            // measure this process tree's CPU over the timed phase
+    double rate = 0;                // requests/s of all connections together (0: as fast as answered)
+    bool keep_going = false;        // a server that went away: reconnect until the time limit
     bool quiet = false;
     bool verbose = false;
 };
@@ -161,6 +163,11 @@ void print_help() {
         "  -w, --warmup N        untimed requests per connection before timing\n"
         "      --server-pid PID  report the CPU used by PID and its descendants during the\n"
         "                        timed phase (utime+stime+cutime+cstime from /proc)\n"
+        "      --rate R          at most R requests/s in all (paced per connection;\n"
+        "                        default: as fast as the server answers)\n"
+        "      --keep-going      when the server goes away, keep reconnecting until the\n"
+        "                        time limit (fault tests); default: a connection gives up\n"
+        "                        after 4 failed reconnects\n"
         "  -q, --quiet           only the RESULT line\n"
         "  -v, --verbose         print the first request and reply\n",
         stderr);
@@ -169,7 +176,7 @@ void print_help() {
 Options parse_options(int argc, char** argv) {
     Options o;
     enum { OptTimeout = 256, OptOrgs, OptUserFmt, OptClients, OptRcpts, OptNoSasl, OptMode,
-           OptRandom, OptSeed, OptServerPid };
+           OptRandom, OptSeed, OptServerPid, OptRate, OptKeepGoing };
     static const option longopts[] = {
         {"conc", required_argument, nullptr, 'c'},
         {"requests", required_argument, nullptr, 'n'},
@@ -187,6 +194,8 @@ Options parse_options(int argc, char** argv) {
         {"seed", required_argument, nullptr, OptSeed},
         {"warmup", required_argument, nullptr, 'w'},
         {"server-pid", required_argument, nullptr, OptServerPid},
+        {"rate", required_argument, nullptr, OptRate},
+        {"keep-going", no_argument, nullptr, OptKeepGoing},
         {"quiet", no_argument, nullptr, 'q'},
         {"verbose", no_argument, nullptr, 'v'},
         {"help", no_argument, nullptr, 'h'},
@@ -224,6 +233,13 @@ Options parse_options(int argc, char** argv) {
         case OptSeed: o.seed = static_cast<unsigned long>(parse_long(optarg, "--seed", 0, 1L << 40)); break;
         case OptServerPid: o.server_pid = parse_long(optarg, "--server-pid", 1, 1L << 30); break;
         case 'w': o.warmup = parse_long(optarg, "--warmup", 0, 1000000); break;
+        case OptRate: {
+            char* end = nullptr;
+            o.rate = std::strtod(optarg, &end);
+            if (!end || *end || !(o.rate > 0 && o.rate <= 1e7)) usage_error("--rate wants requests/s in (0, 1e7]");
+            break;
+        }
+        case OptKeepGoing: o.keep_going = true; break;
         case 'q': o.quiet = true; break;
         case 'v': o.verbose = true; break;
         case 'h': print_help(); std::exit(0);
@@ -644,11 +660,24 @@ void run_worker(int id, long budget, Shared& sh, std::barrier<>& ready, std::bar
     go.arrive_and_wait();
 
     int fails_in_row = 0;
+    // --rate: this connection's share, one request every `gap`
+    const auto gap = o.rate > 0 ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.conc / o.rate))
+                                : Clock::duration::zero();
+    auto next_slot = Clock::now();
     while (budget > 0 && !sh.past_deadline()) {
         if (!conn.is_open()) {
-            if (fails_in_row > 3) break;
-            if (!conn.open()) { ++res.errors; note_error(); ++fails_in_row; continue; }
+            if (fails_in_row > 3 && !o.keep_going) break;
+            if (!conn.open()) {
+                ++res.errors; note_error(); ++fails_in_row;
+                if (o.keep_going) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                continue;
+            }
             ++res.reconnects;
+        }
+        if (gap != Clock::duration::zero()) {
+            next_slot += gap;
+            if (next_slot > Clock::now()) std::this_thread::sleep_until(next_slot);
+            else next_slot = Clock::now();
         }
         long m = sh.next_msg.fetch_add(1);
         if (o.messages > 0 && m >= o.messages) break;
