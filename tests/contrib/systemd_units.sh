@@ -67,7 +67,9 @@ sdns chmod 0755 $T/keys
 # A sanitizer build needs what the filter refuses (LeakSanitizer stops the
 # world with ptrace, ASan lowers RLIMIT_CORE): there the units run without
 # SystemCallFilter= and leak checks; the plain build checks the filter.
+sanitizer=0
 if grep -qa __asan_init "$build/src/policyd/sendwarden-policyd"; then
+    sanitizer=1
     echo "# sanitizer build: SystemCallFilter= cleared, detect_leaks=0 (drop-in)"
     for u in policyd milter; do
         sdns mkdir -p "/run/systemd/system/sendwarden-$u.service.d"
@@ -157,7 +159,11 @@ fi
 # 6. exposure of the running units
 for u in policyd milter; do
     level=$(sdns systemd-analyze security --no-pager "sendwarden-$u" 2>/dev/null | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
-    if [ -n "$level" ] && awk -v l="$level" 'BEGIN { exit !(l < 2.0) }'; then
+    if [ $sanitizer = 1 ]; then
+        # without SystemCallFilter= the level rises; the plain build and
+        # check_units.sh (the shipped unit, offline) judge it
+        echo "# sendwarden-$u running: exposure $level without SystemCallFilter= (sanitizer build, not judged)"
+    elif [ -n "$level" ] && awk -v l="$level" 'BEGIN { exit !(l < 2.0) }'; then
         pass "sendwarden-$u running: systemd-analyze security exposure $level"
     else
         fail "sendwarden-$u running: exposure ${level:-unknown}"
