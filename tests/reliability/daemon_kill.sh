@@ -44,7 +44,7 @@ e2e_require
 POLICYD=$(e2e_binary src/policyd/sendwarden-policyd) || exit 1
 MILTER=$(e2e_binary src/milter/sendwarden-milter) || exit 1
 CLI=$(e2e_binary src/cli/sendwarden) || exit 1
-POLICY_LOAD=$(e2e_binary bench/policy-load 2>/dev/null) || POLICY_LOAD=""
+POLICY_LOAD=$(e2e_binary bench/policy-load) || exit 1
 
 e2e_setup kill
 LOG_FILES=(policyd.log milter.log "${LOG_FILES[@]}")
