@@ -3,7 +3,8 @@
 # emptied, or of another format version: the CLI and sendwarden-policyd
 # refuse with a message naming the file, and the file is left as it was
 # (never silently recreated). A garbage counters/data.mdb (disposable) is
-# reset with a log line and policyd starts.
+# reset with a log line and policyd starts; the milter (its sent index is
+# there) starts too, with a warning.
 #
 # usage: tests/reliability/corrupt_state.sh [BUILDDIR]   (default ".")
 # Exit: 0 passed, 1 failed, 77 skipped (no mdb_load).
@@ -12,7 +13,8 @@ export LC_ALL=C
 BUILDDIR=${1:-.}
 CLI=$BUILDDIR/src/cli/sendwarden
 POLICYD=$BUILDDIR/src/policyd/sendwarden-policyd
-for p in "$CLI" "$POLICYD"; do [ -x "$p" ] || { echo "FAIL: $p not built"; exit 1; }; done
+MILTER=$BUILDDIR/src/milter/sendwarden-milter
+for p in "$CLI" "$POLICYD" "$MILTER"; do [ -x "$p" ] || { echo "FAIL: $p not built"; exit 1; }; done
 command -v mdb_load >/dev/null || { echo "SKIP: mdb_load (lmdb-utils) missing"; exit 77; }
 
 PASSED=0 FAILED=0
@@ -24,8 +26,8 @@ trap '[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$T"' EXIT
 mkdir -p "$T/policy" "$T/s"
 : >"$T/policy/limits"
 : >"$T/policy/orgs"
-printf '[global]\npolicy_dir = %s/policy\n[store]\nstate_dir = %s/s\n[policyd]\nlisten = unix:%s/p.sock\n' \
-    "$T" "$T" "$T" >"$T/c.conf"
+printf '[global]\npolicy_dir = %s/policy\n[store]\nstate_dir = %s/s\n[policyd]\nlisten = unix:%s/p.sock\n[milter]\nsocket = unix:%s/m.sock\n' \
+    "$T" "$T" "$T" "$T" >"$T/c.conf"
 sw() { "$CLI" -c "$T/c.conf" "$@"; }
 DATA=$T/s/data/data.mdb
 
@@ -84,7 +86,19 @@ rc=$(policyd_run)
 # The disposable counters: reset with a line, policyd runs; the data kept.
 cp "$T/good.mdb" "$DATA"
 sw org status x >/dev/null 2>&1  # creates counters/
+# The milter keeps its sent index there: it starts, saying what it does
 head -c 65536 /dev/urandom >"$T/s/counters/data.mdb"
+"$MILTER" -c "$T/c.conf" --foreground >"$T/milter.log" 2>&1 &
+PID=$!
+for _ in $(seq 100); do grep -q ': ready: ' "$T/milter.log" && break; sleep 0.05; done
+if grep -q ': ready: ' "$T/milter.log" && [ -S "$T/m.sock" ] && grep -Eq 'warning: .*counters.*(reset|sent index)' "$T/milter.log"; then
+    pass "garbage counters: the milter starts and serves, with a warning: $(grep -Eo 'warning: .*counters.*(reset|sent index).*' "$T/milter.log" | head -1 | cut -c1-160)"
+else
+    fail "garbage counters: milter: $(tail -3 "$T/milter.log")"
+fi
+kill "$PID"; wait "$PID" 2>/dev/null; PID=
+head -c 65536 /dev/urandom >"$T/s/counters/data.mdb"
+rm -f "$T/s/counters/lock.mdb"
 "$POLICYD" -c "$T/c.conf" --foreground >"$T/policyd.log" 2>&1 &
 PID=$!
 for _ in $(seq 100); do grep -q ': ready: ' "$T/policyd.log" && break; sleep 0.05; done
