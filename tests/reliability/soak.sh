@@ -119,7 +119,7 @@ printf 't_s\tpolicyd_anon_kb\tpolicyd_rss_kb\tpolicyd_fds\tmilter_anon_kb\tmilte
 sample 0
 
 "$PY" "$HERE/../e2e/policy_clients.py" --socket "$SOCK" --idle "$SOAK_IDLE" --slow "$SOAK_SLOW" \
-    --duration $((SOAK_SECONDS + WARMUP + 5)) >"$T/clients.out" 2>"$T/clients.err" &
+    --duration $((SOAK_SECONDS + WARMUP + 3)) >"$T/clients.out" 2>"$T/clients.err" &
 CLIENTS_PID=$!
 track_pid "$CLIENTS_PID"
 "$PY" "$HERE/../e2e/smtp_load.py" --port "$SMTP_PORT" --users alice@soak.example,bob@soak.example,carol@soak.example \
@@ -127,13 +127,15 @@ track_pid "$CLIENTS_PID"
     --every "$SOAK_EVERY" --tag s --out "$T/s.lines" >"$T/s.summary" 2>"$T/s.err" &
 LOAD_PID=$!
 track_pid "$LOAD_PID"
+start=$SECONDS
 sleep "$WARMUP"
 sample "$WARMUP"
 zero_fds_p=$(sed -n 2p "$T/resources.tsv" | cut -f 4) zero_fds_m=$(sed -n 2p "$T/resources.tsv" | cut -f 7)
 first_rss_p=$(rss_kb "$POLICYD_PID") first_fds_p=$(fds "$POLICYD_PID")
 first_rss_m=$(rss_kb "$MILTER_PID") first_fds_m=$(fds "$MILTER_PID")
 for ((t = WARMUP + SOAK_EVERY; t <= SOAK_SECONDS + WARMUP; t += SOAK_EVERY)); do
-    sleep "$SOAK_EVERY"
+    # by the clock: the samples do not drift behind the load
+    while [ $((SECONDS - start)) -lt "$t" ]; do sleep 0.5; done
     sample "$t"
 done
 # the last sample with every client still connected
