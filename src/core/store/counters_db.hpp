@@ -2,7 +2,8 @@
 // without sync (MDB_WRITEMAP|MDB_MAPASYNC|MDB_NOSYNC): a process crash loses
 // nothing (LMDB), a power cut may lose the last updates, which is harmless
 // for rate limits. The data file is sparse: counters_max_size is reserved,
-// only what is used takes disk space. Implements BucketStore.
+// only what is used takes disk space, plus a few MiB allocated ahead so that
+// a full disk is an error, not a SIGBUS (lmdb::Env). Implements BucketStore.
 //
 // Schema (database "buckets"):
 //   key   = bucket_key(): "<scope>:<metric>:<rate>/<period>:<member>"

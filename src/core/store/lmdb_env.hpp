@@ -2,7 +2,8 @@
 // environment directory, move-only ReadTxn/WriteTxn that abort in their
 // destructor, a Cursor closed before its transaction ends. Failures throw
 // StoreError (caught by the store classes, which return sw::Result); the
-// map-full case is told apart so callers can name the option to raise.
+// map-full case is told apart so callers can name the option to raise, and
+// a full disk (or a failing one) is said as such, naming the directory.
 #pragma once
 
 #include <lmdb.h>
@@ -33,7 +34,11 @@ struct EnvOptions {
     unsigned max_dbs = 8;
     // false: MDB_WRITEMAP|MDB_MAPASYNC|MDB_NOSYNC (counters): a commit is a
     // few stores into the shared map, no write() or fsync(); a process crash
-    // loses nothing, a power cut may lose recent updates.
+    // loses nothing, a power cut may lose recent updates. data.mdb is then a
+    // sparse file of the map size, and a store into a hole on a full disk is
+    // a SIGBUS: every write transaction first has the blocks allocated ahead
+    // of the last page in use (Env::reserve_ahead), so a full disk is
+    // ENOSPC from the transaction instead.
     bool durable = true;
     bool read_only = false;
 };
@@ -51,12 +56,22 @@ public:
     MDB_dbi open_dbi(const char* name);
 
 private:
+    friend class WriteTxn;
+    // MDB_WRITEMAP: has the blocks of data.mdb allocated some way beyond the
+    // last page in use; 0, or the errno (ENOSPC) when the disk has no room
+    // for them. Called at the start of each write transaction, under LMDB's
+    // writer lock, which also guards reserved_.
+    int reserve_ahead() noexcept;
+
     struct Close {
         void operator()(MDB_env* e) const noexcept { mdb_env_close(e); }
     };
     std::unique_ptr<MDB_env, Close> env_;
     std::string dir_;
     bool read_only_ = false;
+    bool reserve_ = false;       // MDB_WRITEMAP and a file system with fallocate()
+    std::size_t page_size_ = 4096;
+    std::size_t reserved_ = 0;   // bytes of data.mdb known to have their blocks
 };
 
 class Cursor;
@@ -66,7 +81,7 @@ class Cursor;
 class ReadTxn {
 public:
     explicit ReadTxn(Env& env) : ReadTxn(env, MDB_RDONLY) {}
-    ReadTxn(ReadTxn&& other) noexcept : txn_(other.txn_) { other.txn_ = nullptr; }
+    ReadTxn(ReadTxn&& other) noexcept : txn_(other.txn_), no_room_(other.no_room_) { other.txn_ = nullptr; }
     ReadTxn& operator=(ReadTxn&&) = delete;
     virtual ~ReadTxn() { abort(); }
 
@@ -78,15 +93,26 @@ public:
     }
     // Gives up ownership (to commit a read transaction by hand).
     MDB_txn* release() noexcept { return std::exchange(txn_, nullptr); }
+    // Throws StoreError (ENOSPC) when this transaction may not write: a
+    // write transaction of an MDB_WRITEMAP environment whose disk had no
+    // room to allocate ahead. Every write checks it first.
+    void check_room() const;
+    int no_room() const noexcept { return no_room_; }
 
 protected:
     ReadTxn(Env& env, unsigned flags);
     MDB_txn* txn_ = nullptr;
+    int no_room_ = 0;  // the errno of the allocation ahead that failed
 };
 
+// A write transaction. On a full disk it still begins, reads and commits
+// (nothing written: no I/O), so opening an existing environment works; the
+// first write throws StoreError naming the directory (check_room()).
 class WriteTxn : public ReadTxn {
 public:
-    explicit WriteTxn(Env& env) : ReadTxn(env, 0) {}
+    explicit WriteTxn(Env& env) : ReadTxn(env, 0) {
+        if (env.reserve_) no_room_ = env.reserve_ahead();
+    }
     void put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags = 0);
     bool del(MDB_dbi dbi, std::string_view key);
     void drop(MDB_dbi dbi);  // empties the database
@@ -115,6 +141,7 @@ public:
 private:
     bool step(MDB_cursor_op op);
     MDB_cursor* cur_ = nullptr;
+    int no_room_ = 0;  // of its transaction: del() may not write
     MDB_val k_{}, v_{};
 };
 
