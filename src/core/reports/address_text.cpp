@@ -15,7 +15,7 @@ bool local_char(char c) {
 bool domain_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.'; }
 
 // Domain of at least two labels whose last label is alphabetic (2+ letters):
-// "example.com", not "12.34" or a Message-ID's "1234@5678".
+// "example.com", not "12.34", ".example.com" or a Message-ID's "1234@5678".
 bool plausible_domain(std::string_view d) {
     auto dot = d.rfind('.');
     if (dot == std::string_view::npos || dot == 0) return false;
@@ -23,7 +23,7 @@ bool plausible_domain(std::string_view d) {
     if (tld.empty() || tld.size() > 63) return false;
     for (char c : tld)
         if (!std::isalpha(static_cast<unsigned char>(c))) return false;
-    return d.find("..") == std::string_view::npos && d.front() != '-';
+    return d.find("..") == std::string_view::npos && d.front() != '-' && d.front() != '.';
 }
 
 }  // namespace

@@ -48,15 +48,19 @@ std::string store_failure(const StoreError& e) {
 
 }  // namespace
 
+// The result is its own normal form: the milter stores what this returns for
+// the header, ingest looks up what it returns for the copy in the bounce. So
+// a bare id is refused where its "<id>" would be (a '>' inside, too long).
 std::string normalize_message_id(std::string_view v) {
+    constexpr std::size_t kMaxInside = 997;  // between '<' and '>'
     auto open = v.find('<');
     if (open == std::string_view::npos) {
         auto t = trim(v);
-        if (t.empty() || t.size() > 998 || t.find_first_of(" \t") != std::string_view::npos) return {};
+        if (t.empty() || t.size() > kMaxInside || t.find_first_of(" \t>") != std::string_view::npos) return {};
         return "<" + std::string(t) + ">";
     }
     auto close = v.find('>', open);
-    if (close == std::string_view::npos || close == open + 1 || close - open > 998) return {};
+    if (close == std::string_view::npos || close == open + 1 || close - open - 1 > kMaxInside) return {};
     return std::string(v.substr(open, close - open + 1));
 }
 

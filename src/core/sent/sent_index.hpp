@@ -59,7 +59,8 @@ private:
 };
 
 // A Message-ID as found in a header ("  <abc@host> (comment)") reduced to
-// "<abc@host>"; empty when there is none.
+// "<abc@host>"; empty when there is none. Idempotent: a result given back
+// returns itself.
 std::string normalize_message_id(std::string_view header_value);
 
 }  // namespace sw::sent

@@ -25,7 +25,9 @@ const psl_ctx_t* psl() {
 std::string org_domain(std::string_view domain) {
     std::string name = to_lower(domain);
     while (!name.empty() && name.back() == '.') name.pop_back();
-    if (name.empty()) return name;
+    // libpsl reads a C string: a NUL inside would cut the name short, and
+    // "a.example.com\0.evil.org" would be example.com's. No domain has one.
+    if (name.empty() || name.find('\0') != std::string::npos) return name;
     const psl_ctx_t* ctx = psl();
     const char* reg = ctx ? psl_registrable_domain(ctx, name.c_str()) : nullptr;
     return reg ? std::string(reg) : name;

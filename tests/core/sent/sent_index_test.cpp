@@ -84,3 +84,20 @@ TEST_CASE("sent index: a Message-ID is reduced to its <id>") {
     CHECK(normalize_message_id("<>") == "");
     CHECK(normalize_message_id("<unterminated") == "");
 }
+
+TEST_CASE("sent index: a normalised Message-ID normalises to itself (fuzz-address)") {
+    // A bare id with '>' inside became "<>>>" or "<a>b>", which normalise to ""
+    // and "<a>": the milter's key and ingest's key for one message differed.
+    CHECK(normalize_message_id(">>") == "");
+    CHECK(normalize_message_id("a>b@host.example") == "");
+    // The length limit is the same with and without the brackets.
+    const std::string inside(997, 'x');
+    CHECK(normalize_message_id(inside) == "<" + inside + ">");
+    CHECK(normalize_message_id("<" + inside + ">") == "<" + inside + ">");
+    CHECK(normalize_message_id(inside + "x") == "");
+    CHECK(normalize_message_id("<" + inside + "x>") == "");
+    for (std::string id : {"abc@host.example", " <abc@host.example> (c)", "<<a>", "a<b>", "x\"y\"@z"}) {
+        const std::string once = normalize_message_id(id);
+        CHECK(normalize_message_id(once) == once);
+    }
+}
