@@ -14,10 +14,11 @@ build_pkgs="build-essential autoconf automake pkg-config
 # verifiers, dnsmasq as the tests' loopback DNS server, opendkim as the
 # signing peer of the benchmark, pyspf as the peer of the SPF benchmark,
 # chromium to render the DMARC HTML report, systemd for systemd-analyze on
-# our units)
+# our units, clang with its sanitizer and libFuzzer run-time for CI's
+# fuzzing build)
 test_pkgs="postfix postfwd mandoc python3 lmdb-utils procps iproute2 util-linux
   python3-dkim python3-nacl python3-yaml libmail-dkim-perl dnsmasq-base opendkim openssl
-  python3-spf chromium systemd"
+  python3-spf chromium systemd clang libclang-rt-14-dev"
 
 pkgs=$build_pkgs
 [ "${1:-}" = "--build-only" ] || pkgs="$pkgs $test_pkgs"

@@ -46,11 +46,11 @@ void log_stats(milter::MilterRuntime& rt) {
     msg_info("statistics: sessions=%llu refused_sessions=%llu messages=%llu signed=%llu signatures=%llu "
              "unsigned_outbound=%llu sign_errors=%llu spf_pass=%llu spf_fail=%llu spf_softfail=%llu "
              "spf_neutral=%llu spf_none=%llu spf_temperror=%llu spf_permerror=%llu rejected=%llu tempfailed=%llu "
-             "forged_ar_removed=%llu errors=%llu open_sessions=%llu peak_sessions=%llu",
+             "forged_ar_removed=%llu errors=%llu sent_index_errors=%llu open_sessions=%llu peak_sessions=%llu",
              n(s.sessions), n(s.sessions_refused), n(s.messages), n(s.signed_messages), n(s.signatures),
              n(s.unsigned_outbound), n(s.sign_errors), n(s.spf_pass), n(s.spf_fail), n(s.spf_softfail),
              n(s.spf_neutral), n(s.spf_none), n(s.spf_temperror), n(s.spf_permerror), n(s.rejected),
-             n(s.tempfailed), n(s.forged_ar_removed), n(s.errors), static_cast<unsigned long long>(c.global),
+             n(s.tempfailed), n(s.forged_ar_removed), n(s.errors), n(s.sent_index_errors), static_cast<unsigned long long>(c.global),
              static_cast<unsigned long long>(c.peak_global));
 }
 

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <ctime>
 #include <memory>
 #include <mutex>
 
@@ -21,6 +22,7 @@ struct MilterStats {
     std::atomic<std::uint64_t> spf_pass{0}, spf_fail{0}, spf_softfail{0}, spf_neutral{0}, spf_none{0},
         spf_temperror{0}, spf_permerror{0};
     std::atomic<std::uint64_t> rejected{0}, tempfailed{0}, forged_ar_removed{0}, errors{0};
+    std::atomic<std::uint64_t> sent_index_errors{0};
 };
 
 class MilterRuntime {
@@ -35,6 +37,13 @@ public:
     // write transactions serialize themselves across threads and processes.
     sent::SentIndex* sent_index() const noexcept { return sent_index_; }
     void set_sent_index(sent::SentIndex* index) noexcept { sent_index_ = index; }
+    // True at most once per 10 s: a full or broken state disk fails every
+    // message's sent-index write, and one warning per message would flood
+    // the log.
+    bool take_store_warning(std::time_t now) noexcept {
+        std::time_t last = last_store_warning_.load();
+        return now - last >= 10 && last_store_warning_.compare_exchange_strong(last, now);
+    }
 
     std::shared_ptr<const MilterState> state() const {
         std::lock_guard lock(mu_);
@@ -51,6 +60,7 @@ private:
     limits::SessionCaps caps_;
     MilterStats stats_;
     sent::SentIndex* sent_index_ = nullptr;
+    std::atomic<std::time_t> last_store_warning_{0};
     mutable std::mutex mu_;
     std::shared_ptr<const MilterState> state_;
 };

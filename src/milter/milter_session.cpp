@@ -222,8 +222,13 @@ EomResult MilterSession::end_of_message(std::string_view queue_id) {
     // complaints that quote only the Message-ID find their org by it.
     if (m.direction.outbound && !m.message_id.empty() && !queue_id.empty())
         if (auto* index = runtime_.sent_index())
-            if (auto r = index->record_message_id(std::string(queue_id), m.message_id, std::time(nullptr)); !r)
-                msg_warn("%.*s: sent index: %s", static_cast<int>(qid.size()), qid.data(), r.error().c_str());
+            if (auto r = index->record_message_id(std::string(queue_id), m.message_id, std::time(nullptr)); !r) {
+                const auto errors = ++stats.sent_index_errors;
+                if (runtime_.take_store_warning(std::time(nullptr)))
+                    msg_warn("%.*s: sent index: %s (%llu failed so far; at most one warning per 10 s)",
+                             static_cast<int>(qid.size()), qid.data(), r.error().c_str(),
+                             static_cast<unsigned long long>(errors));
+            }
 
     if (m.direction.outbound) {
         if (m.error.empty() && m.signer) {
