@@ -223,10 +223,21 @@ int cmd_ingest(const CliContext& ctx) {
     }
 
     std::size_t failed = 0, done = 0;
+    // A failed commit drops the open batch: its messages count as failed
+    // (a re-run redoes them), not done.
+    auto batch_lost = [&](std::size_t lost) {
+        if (lost == 0) return;
+        done -= lost;
+        failed += lost;
+        std::cerr << "sendwarden ingest: the " << lost
+                  << " messages of the open batch were not recorded either (run the batch again)\n";
+    };
     auto one = [&](const std::string& source, const std::string& raw) {
+        const std::size_t open_before = ingestor.uncommitted();
         auto r = ingestor.ingest(raw, std::time(nullptr));
         if (auto* err = std::get_if<ingest::IngestError>(&r)) {
             ++failed;
+            if (ingestor.uncommitted() == 0) batch_lost(open_before);
             msg_error("ingest%s%s: %s%s", source.empty() ? "" : " ", source.c_str(), err->what.c_str(),
                       err->temporary ? " (temporary: retry)" : "");
             if (json)
@@ -250,10 +261,12 @@ int cmd_ingest(const CliContext& ctx) {
         one(f.string(), raw);
     }
     if (batch) {
+        const std::size_t open = ingestor.uncommitted();
         auto flushed = ingestor.flush(std::time(nullptr));
         if (!flushed) {
             std::cerr << "sendwarden ingest: " << flushed.error() << "\n";
-            ++failed;
+            if (open == 0) ++failed;
+            batch_lost(open);
         } else {
             for (const auto& c : *flushed) std::cerr << "sendwarden ingest: " << c << "\n";
         }

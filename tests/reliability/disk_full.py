@@ -344,6 +344,10 @@ check(rc == 75 and NO_SPACE in err.lower() and data_dir in err,
 rc, out, err = ingest(["--maildir", md])
 check(rc == 75 and NO_SPACE in err.lower() and data_dir in err,
       "ingest --maildir on the full disk: exit 75 and the same line", "exit %d: %s" % (rc, err[-300:]))
+# Its summary counts no message done: the whole batch failed with its commit.
+summary = next((l for l in err.splitlines() if "messages done" in l), "")
+check(summary.endswith("0 messages done, %d failed" % len(batch)),
+      "ingest --maildir on the full disk: %r" % summary.split("ingest: ")[-1], err[-500:])
 now = state()
 check(now == seeded, "ingest on the full disk: nothing recorded (suppressions, events, dedupe marks as before: %s)"
       % (seeded,), "now %s" % (now,))

@@ -113,6 +113,9 @@ public:
     void set_batch(std::size_t messages);
     // Commits the open batch and judges the orgs whose counts it changed.
     Result<std::vector<std::string>> flush(std::int64_t now);
+    // Messages in the open batch, ingested but not committed yet: a failed
+    // commit (in ingest() or flush()) drops them, and they are not done.
+    std::size_t uncommitted() const noexcept { return batch_count_; }
 
     // After the org's counts changed: warn or pause it, e-mail its contacts.
     // Returns the changes made ("org acme paused: ...").
