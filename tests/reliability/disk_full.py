@@ -35,7 +35,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,22 +43,12 @@ import time
 BUILDDIR = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("SW_BUILDDIR", "."))
 POLICYD = os.path.join(BUILDDIR, "src", "policyd", "sendwarden-policyd")
 CLI = os.path.join(BUILDDIR, "src", "cli", "sendwarden")
-ON_ERROR = "DEFER_IF_PERMIT 4.3.0 Policy service temporarily unavailable"
 NO_SPACE = "no space left on device"
 
-FAILED = 0
-PASSED = 0
-
-
-def check(ok, what, detail=""):
-    global FAILED, PASSED
-    if ok:
-        PASSED += 1
-        print("ok - " + what)
-    else:
-        FAILED += 1
-        print("FAIL - " + what + (": " + detail if detail else ""))
-
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from state_faults import ON_ERROR, PROCS, Checks, Policyd as _Policyd, kill_all, read, tail  # noqa: E402
+check = Checks('ok - ', 'FAIL - ')
 
 for path in (POLICYD, CLI):
     if not os.access(path, os.X_OK):
@@ -75,15 +64,11 @@ if not shutil.which("mdb_dump") or not shutil.which("mdb_copy"):
 T = tempfile.mkdtemp(prefix="sw-disk-full.")
 M = os.path.join(T, "mnt")  # the small file system the state lives on
 FILLER = os.path.join(M, "filler")
-PROCS = []
 MOUNTED = False
 
 
 def cleanup():
-    for p in PROCS:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+    kill_all()
     if MOUNTED and subprocess.call(["umount", M], stderr=subprocess.DEVNULL) != 0:
         subprocess.call(["umount", "-l", M])
     shutil.rmtree(T, ignore_errors=True)
@@ -134,76 +119,10 @@ def fill():
     return os.statvfs(M).f_bavail
 
 
-def tail(path, n=6):
-    try:
-        with open(path, errors="replace") as f:
-            return "".join(f.readlines()[-n:])
-    except OSError:
-        return ""
-
-
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
-
-
 # ------------------------------------------------------------------ policyd
 
-_qid = iter(range(0x10000, 0x7FFFFFFF))
-
-
-def request(user):
-    attrs = [("request", "smtpd_access_policy"), ("protocol_state", "END-OF-MESSAGE"),
-             ("protocol_name", "ESMTP"), ("client_address", "127.0.0.1"), ("client_name", "localhost"),
-             ("helo_name", "x"), ("sender", user), ("recipient", "rcpt@example.net"),
-             ("recipient_count", "1"), ("queue_id", "%X" % next(_qid)), ("size", "1000"),
-             ("sasl_method", "plain"), ("sasl_username", user)]
-    return "".join("%s=%s\n" % kv for kv in attrs).encode() + b"\n"
-
-
-class Policyd:
-    def __init__(self, conf, log):
-        self.log = log
-        ready = read(log).count(": ready: ")
-        with open(log, "ab") as out:
-            self.proc = subprocess.Popen([POLICYD, "-c", conf, "--foreground"], stdin=subprocess.DEVNULL,
-                                         stdout=out, stderr=out)
-        PROCS.append(self.proc)
-        deadline = time.monotonic() + 10
-        while read(log).count(": ready: ") == ready:
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("policyd did not start: " + tail(log))
-            time.sleep(0.02)
-        self.sock = socket.socket(socket.AF_UNIX)
-        self.sock.settimeout(5)
-        self.sock.connect(os.path.join(T, "p.sock"))
-        self.buf = b""
-
-    def ask(self, user):
-        """The reply without "action=", None when the connection is gone."""
-        try:
-            self.sock.sendall(request(user))
-            while b"\n\n" not in self.buf:
-                chunk = self.sock.recv(4096)
-                if not chunk:
-                    return None
-                self.buf += chunk
-        except OSError:
-            return None
-        reply, self.buf = self.buf.split(b"\n\n", 1)
-        return reply.decode().removeprefix("action=")
-
-    def stop(self):
-        self.sock.close()
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+def Policyd(conf, log):
+    return _Policyd(POLICYD, conf, log, os.path.join(T, "p.sock"))
 
 
 plog = os.path.join(T, "policyd.log")
@@ -403,7 +322,7 @@ except RuntimeError as e:
     ok = str(e)
 check(ok == "DUNNO", "start, the filler removed: policyd starts and answers (%s)" % ok)
 
-if FAILED:
+if check.failed:
     print("--- policyd log tail\n" + tail(plog))
-print("%d passed, %d failed" % (PASSED, FAILED))
-sys.exit(1 if FAILED else 0)
+print("%d passed, %d failed" % (check.passed, check.failed))
+sys.exit(1 if check.failed else 0)

@@ -23,8 +23,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,23 +34,13 @@ POLICYD = os.path.join(BUILDDIR, "src", "policyd", "sendwarden-policyd")
 CLI = os.path.join(BUILDDIR, "src", "cli", "sendwarden")
 CORPUS = os.path.join(os.environ.get("SW_CORPUS_DIR", os.path.join(SRCDIR, "..", "shared", "corpus")),
                       "bounces", "sisimai-set-of-emails", "maildir", "bsd")
-ON_ERROR = "DEFER_IF_PERMIT 4.3.0 Policy service temporarily unavailable"
 FULL_LINE = "counters database is full: raise [store] counters_max_size"
 DATA_FULL = "data database is full: raise [store] data_max_size"
 
-FAILED = 0
-PASSED = 0
-
-
-def check(ok, what, detail=""):
-    global FAILED, PASSED
-    if ok:
-        PASSED += 1
-        print("PASS: " + what)
-    else:
-        FAILED += 1
-        print("FAIL: " + what + (": " + detail if detail else ""))
-
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from state_faults import ON_ERROR, Checks, Policyd as _Policyd, kill_all, tail  # noqa: E402
+check = Checks('PASS: ', 'FAIL: ')
 
 for path in (POLICYD, CLI):
     if not os.access(path, os.X_OK):
@@ -63,14 +51,10 @@ if not os.path.isdir(CORPUS) or not shutil.which("mdb_dump"):
     sys.exit(77)
 
 T = tempfile.mkdtemp(prefix="sw-map-full.")
-PROCS = []
 
 
 def cleanup():
-    for p in PROCS:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+    kill_all()
     shutil.rmtree(T, ignore_errors=True)
 
 
@@ -95,71 +79,10 @@ def write_conf(name, counters="64m", data="64m"):
     return path
 
 
-def tail(path, n=6):
-    try:
-        with open(path, errors="replace") as f:
-            return "".join(f.readlines()[-n:])
-    except OSError:
-        return ""
-
-
 # ------------------------------------------------------------------ policyd
 
-_qid = iter(range(0x10000, 0x7FFFFFFF))
-
-
-def request(user):
-    attrs = [("request", "smtpd_access_policy"), ("protocol_state", "END-OF-MESSAGE"),
-             ("protocol_name", "ESMTP"), ("client_address", "127.0.0.1"), ("client_name", "localhost"),
-             ("helo_name", "x"), ("sender", user), ("recipient", "rcpt@example.net"),
-             ("recipient_count", "1"), ("queue_id", "%X" % next(_qid)), ("size", "1000"),
-             ("sasl_method", "plain"), ("sasl_username", user)]
-    return "".join("%s=%s\n" % kv for kv in attrs).encode() + b"\n"
-
-
-class Policyd:
-    def __init__(self, conf, log):
-        self.log = log
-        before = self.text().count(": ready: ")
-        with open(log, "ab") as out:
-            self.proc = subprocess.Popen([POLICYD, "-c", conf, "--foreground"], stdin=subprocess.DEVNULL,
-                                         stdout=out, stderr=out)
-        PROCS.append(self.proc)
-        deadline = time.monotonic() + 10
-        while self.text().count(": ready: ") == before:
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("policyd did not start: " + tail(log))
-            time.sleep(0.02)
-        self.sock = socket.socket(socket.AF_UNIX)
-        self.sock.settimeout(5)
-        self.sock.connect(os.path.join(T, "p.sock"))
-        self.buf = b""
-
-    def text(self):
-        try:
-            with open(self.log, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
-
-    def ask(self, user):
-        self.sock.sendall(request(user))
-        while b"\n\n" not in self.buf:
-            chunk = self.sock.recv(4096)
-            if not chunk:
-                return None
-            self.buf += chunk
-        reply, self.buf = self.buf.split(b"\n\n", 1)
-        return reply.decode().removeprefix("action=")
-
-    def stop(self):
-        self.sock.close()
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+def Policyd(conf, log):
+    return _Policyd(POLICYD, conf, log, os.path.join(T, "p.sock"))
 
 
 plog = os.path.join(T, "policyd.log")
@@ -270,7 +193,7 @@ check(got[0] == ref[0] and got[1].get("bounce") == ref[1].get("bounce") and got[
       "got %s vs %s; suppressions only here %s, only in the reference %s"
       % (got[1:], ref[1:], sorted(set(got[0]) - set(ref[0]))[:3], sorted(set(ref[0]) - set(got[0]))[:3]))
 
-if FAILED:
+if check.failed:
     print("--- policyd log tail\n" + tail(plog) + "--- ingest log tail\n" + tail(os.path.join(T, "ingest.err")))
-print("%d passed, %d failed" % (PASSED, FAILED))
-sys.exit(1 if FAILED else 0)
+print("%d passed, %d failed" % (check.passed, check.failed))
+sys.exit(1 if check.failed else 0)
