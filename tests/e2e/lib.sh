@@ -186,6 +186,35 @@ start_policyd() {
     [ -S "$sock" ] || die "sendwarden-policyd did not create $sock within 10 s"
 }
 
+# write_sendwarden_conf FILE: what every test's sendwarden.conf starts with
+# (policy in $T/policy, state in $T/state, policyd on unix:$SOCK that
+# Postfix may use), then the lines on stdin: more [policyd] lines first,
+# then other sections.
+write_sendwarden_conf() {
+    {
+        printf '[global]\npolicy_dir = %s/policy\n\n[store]\nstate_dir = %s/state\n\n' "$T" "$T"
+        printf '[policyd]\nlisten = unix:%s\nsocket_mode = 0666\n' "$SOCK"
+        cat
+    } > "$1"
+}
+
+# ------------------------------------------------------------------ sendwarden-milter
+# start_milter BINARY CONFFILE PORT KEYS: runs it in the foreground (log
+# appended to $T/milter.log), sets MILTER_PID, waits until it listens on
+# 127.0.0.1:PORT with KEYS signing keys loaded, or dies
+MILTER_PID=""
+start_milter() {
+    local port=$3
+    "$1" -c "$2" --foreground >>"$T/milter.log" 2>&1 &
+    MILTER_PID=$!
+    track_pid "$MILTER_PID"
+    milter_up() { listening "$port" || ! alive "$MILTER_PID"; }
+    wait_for 10 milter_up
+    alive "$MILTER_PID" && listening "$port" || die "sendwarden-milter did not start on 127.0.0.1:$port"
+    wait_for 10 grep -q "ready: .*$4 signing keys" "$T/milter.log" ||
+        die "the milter did not load its $4 key(s): $(tail -n 3 "$T/milter.log")"
+}
+
 # ------------------------------------------------------------------ smtp-sink
 # start_sink PORT: smtp-sink keeps every delivered message as $T/sink/msg.*
 start_sink() {
@@ -310,6 +339,24 @@ EOF
         echo "127.0.0.1:$1 inet n  -      n      -      -       smtpd"
         postfix_services
     } > "$CONF/master.cf"
+}
+
+# start_postfix_stack SMTP_PORT SINK_PORT MILTER_PORT: a private Postfix
+# asking policyd (unix:$SOCK) at RCPT and END-OF-DATA and the milter on
+# MILTER_PORT, tempfailing while either is gone (as contrib/postfix says),
+# without Postfix's own client rate limits (all load comes from 127.0.0.1)
+start_postfix_stack() {
+    local policy="check_policy_service { unix:$SOCK, default_action=DEFER, timeout=10s }"
+    write_postfix_config "$1" "$2" <<EOF
+smtpd_recipient_restrictions = $policy
+smtpd_end_of_data_restrictions = $policy
+smtpd_milters = inet:127.0.0.1:$3
+milter_default_action = tempfail
+smtpd_client_connection_count_limit = 0
+smtpd_client_connection_rate_limit = 0
+smtpd_client_message_rate_limit = 0
+EOF
+    start_postfix "$1"
 }
 
 # postfix(1) reports its problems to syslog unless stderr is a terminal:

@@ -57,16 +57,7 @@ acme min_volume 3
 acme bounce_warn 10%
 acme bounce_pause 30%
 EOF
-cat > "$CONFFILE" <<EOF
-[global]
-policy_dir = $T/policy
-
-[store]
-state_dir = $T/state
-
-[policyd]
-listen = unix:$SOCK
-socket_mode = 0666
+write_sendwarden_conf "$CONFFILE" <<EOF
 user = nobody
 
 [ingest]

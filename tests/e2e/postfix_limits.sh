@@ -53,17 +53,7 @@ cat > "$T/policy/orgs" <<'EOF'
 @other.example other
 @hold.example holdorg
 EOF
-cat > "$T/sendwarden.conf" <<EOF
-[global]
-policy_dir = $T/policy
-
-[store]
-state_dir = $T/state
-
-[policyd]
-listen = unix:$SOCK
-socket_mode = 0666
-EOF
+write_sendwarden_conf "$T/sendwarden.conf" </dev/null
 
 if "$CLI" -c "$T/sendwarden.conf" check-config >"$T/check-config.out" 2>&1; then
     ok "sendwarden check-config accepts the test configuration"

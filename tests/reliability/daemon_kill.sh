@@ -62,16 +62,7 @@ EOF
 cat > "$T/policy/limits" <<EOF
 org acme messages $BUDGET/24h $BUDGET defer
 EOF
-cat > "$T/sendwarden.conf" <<EOF
-[global]
-policy_dir = $T/policy
-
-[store]
-state_dir = $T/state
-
-[policyd]
-listen = unix:$SOCK
-socket_mode = 0666
+write_sendwarden_conf "$T/sendwarden.conf" <<EOF
 
 [milter]
 socket = inet:$MILTER_PORT@127.0.0.1
@@ -87,29 +78,9 @@ for d in acme.example beta.example; do
 done
 
 start_policyd "$POLICYD" "$T/sendwarden.conf" "$SOCK"
-MILTER_PID=""
-start_milter() {
-    "$MILTER" -c "$T/sendwarden.conf" --foreground >>"$T/milter.log" 2>&1 &
-    MILTER_PID=$!
-    track_pid "$MILTER_PID"
-    milter_up() { listening "$MILTER_PORT" || ! alive "$MILTER_PID"; }
-    wait_for 10 milter_up
-    alive "$MILTER_PID" && listening "$MILTER_PORT" || die "sendwarden-milter did not start on 127.0.0.1:$MILTER_PORT"
-}
-start_milter
-wait_for 10 grep -q 'ready: .*2 signing keys' "$T/milter.log" || die "the milter did not load its 2 keys: $(tail -n 3 "$T/milter.log")"
+start_milter "$MILTER" "$T/sendwarden.conf" "$MILTER_PORT" 2
 start_sink "$SINK_PORT"
-POLICY="check_policy_service { unix:$SOCK, default_action=DEFER, timeout=10s }"
-write_postfix_config "$SMTP_PORT" "$SINK_PORT" <<EOF
-smtpd_recipient_restrictions = $POLICY
-smtpd_end_of_data_restrictions = $POLICY
-smtpd_milters = inet:127.0.0.1:$MILTER_PORT
-milter_default_action = tempfail
-smtpd_client_connection_count_limit = 0
-smtpd_client_connection_rate_limit = 0
-smtpd_client_message_rate_limit = 0
-EOF
-start_postfix "$SMTP_PORT"
+start_postfix_stack "$SMTP_PORT" "$SINK_PORT" "$MILTER_PORT"
 
 # ------------------------------------------------------------------ helpers
 # load NAME USERS: smtp_load.py in the background for LOAD_SECONDS
@@ -149,7 +120,7 @@ kill_cycle() {
             track_pid "$POLICYD_PID"
             wait_for 10 test -S "$SOCK"
         else
-            start_milter
+            start_milter "$MILTER" "$T/sendwarden.conf" "$MILTER_PORT" 2
         fi
     done
 }

@@ -66,16 +66,7 @@ echo "# $SOAK_SECONDS s: $SOAK_SESSIONS SMTP sessions (pause ${SOAK_PAUSE}s), $S
 echo '@soak.example soak' > "$T/policy/orgs"
 # a limit that is asked on every message but never bites
 echo 'org soak messages 100000000/1h 100000000 defer' > "$T/policy/limits"
-cat > "$T/sendwarden.conf" <<EOF
-[global]
-policy_dir = $T/policy
-
-[store]
-state_dir = $T/state
-
-[policyd]
-listen = unix:$SOCK
-socket_mode = 0666
+write_sendwarden_conf "$T/sendwarden.conf" <<EOF
 request_timeout = 5s
 idle_timeout = 60s
 
@@ -91,22 +82,9 @@ EOF
 echo "soak.example soak ed25519-sha256 $T/keys/soak.private" > "$T/policy/signing"
 
 start_policyd "$POLICYD" "$T/sendwarden.conf" "$SOCK"
-"$MILTER" -c "$T/sendwarden.conf" --foreground >"$T/milter.log" 2>&1 &
-MILTER_PID=$!
-track_pid "$MILTER_PID"
-wait_for 10 grep -q 'ready: .*1 signing keys' "$T/milter.log" || die "the milter did not start: $(tail -n 3 "$T/milter.log")"
+start_milter "$MILTER" "$T/sendwarden.conf" "$MILTER_PORT" 1
 start_sink "$SINK_PORT"
-POLICY="check_policy_service { unix:$SOCK, default_action=DEFER, timeout=10s }"
-write_postfix_config "$SMTP_PORT" "$SINK_PORT" <<EOF
-smtpd_recipient_restrictions = $POLICY
-smtpd_end_of_data_restrictions = $POLICY
-smtpd_milters = inet:127.0.0.1:$MILTER_PORT
-milter_default_action = tempfail
-smtpd_client_connection_count_limit = 0
-smtpd_client_connection_rate_limit = 0
-smtpd_client_message_rate_limit = 0
-EOF
-start_postfix "$SMTP_PORT"
+start_postfix_stack "$SMTP_PORT" "$SINK_PORT" "$MILTER_PORT"
 
 # ------------------------------------------------------------------ the load
 # RssAnon: the heap and stacks (a leak shows there); RSS also counts the
