@@ -7,8 +7,10 @@
 # foreground the log lines go to stderr as they go to syslog: one msg sink
 # each) and searched for every 40-character slice of each PEM's base64 body,
 # of the DER in hex, and for the Ed25519 raw private key (hex and base64).
-# Then the *.log files of the test suite under BUILDDIR/tests are searched
-# for the private keys of the PEM files under tests/data, if there are any.
+# Then the *.log files of the test suite under BUILDDIR/tests (make check
+# runs this test last) are searched for PEM private keys, for the start of
+# any private key's DER (the keys other tests generate are gone by then)
+# and for the private keys of the PEM files under tests/data.
 #
 # usage: tests/cli/no_secrets_in_logs.sh [BUILDDIR]   (BUILDDIR defaults to ".")
 # Exit: 0 passed, 1 a failure, 77 skipped (no python3).
@@ -173,6 +175,18 @@ fi
 if grep -q "BEGIN.*PRIVATE" "$OUT"/*; then fail "a PEM header was printed"; else ok "no PEM header printed"; fi
 
 # ------------------------------------------------------------------ the suite's logs
+# make check lists this run's test logs in SW_TEST_LOGS and starts this test
+# last; automake removed their .trs files at the start and writes each when
+# its test ends: wait for the others (20 minutes at most) so that their logs
+# are complete.
+waited=0 pending=""
+for l in ${SW_TEST_LOGS:-}; do
+    case $l in *no_secrets_in_logs*) continue ;; esac
+    while [ ! -f "$BUILDDIR/${l%.log}.trs" ] && [ $waited -lt 1200 ]; do sleep 1; waited=$((waited + 1)); done
+    [ -f "$BUILDDIR/${l%.log}.trs" ] || pending="$pending $l"
+done
+[ -z "$pending" ] || fail "other tests still running after ${waited} s, their logs searched as they are:$pending"
+echo "# waited $waited s for the other tests of this run to end"
 # The *.log that `make check` leaves next to each test (this test's own, being
 # written, left out), searched for any PEM private key and for the keys of
 # the test data.
@@ -182,6 +196,26 @@ if [ "${#logs[@]}" -gt 0 ] && hits=$(grep -lE -- '-----BEGIN ([A-Z]+ )*PRIVATE K
     fail "a PEM private key in suite logs: $hits"
 else
     ok "no PEM private key block in the ${#logs[@]} suite log files"
+fi
+# Keys other tests make (keygen into their temporary directories) are gone
+# by now: what gives any private key away is the start of its DER, which a
+# public key never has: PKCS#8 RSA and Ed25519, PKCS#1 RSA, in base64 (as
+# PEM bodies are) and in hex.
+DER_B64='IBADANBgkqhkiG9w0BAQEFAASC|MC4CAQAwBQYDK2VwBCIEI|MII[A-Za-z0-9+/]{3}IBAAK'
+DER_HEX='020100300d06092a864886f70d010101050004|302e020100300506032b657004220420|3082[0-9a-f]{4}0201000282'
+if grep -qE "$DER_B64" "$T/keys/r1.private" "$T/keys/e1.private" &&
+   [ "$(grep -lE "$DER_B64" "$T/keys/r1.private" "$T/keys/e1.private" | wc -l)" = 2 ] &&
+   openssl pkey -in "$T/keys/e1.private" -outform DER 2>/dev/null | od -An -tx1 -v | tr -d ' \n' | grep -qiE "$DER_HEX"; then
+    ok "the DER-prefix search finds both keys in their files and the Ed25519 key in hex"
+else
+    fail "the DER-prefix search misses a key where it is"
+fi
+hits=""
+[ "${#logs[@]}" -gt 0 ] && hits=$( { grep -lE -- "$DER_B64" "${logs[@]}"; grep -liE -- "$DER_HEX" "${logs[@]}"; } | sort -u)
+if [ -n "$hits" ]; then
+    fail "the start of a private key's DER in suite logs: $hits"
+else
+    ok "no private key DER (base64 or hex) in the ${#logs[@]} suite log files"
 fi
 if [ "${#pems[@]}" = 0 ]; then
     ok "no PEM private key under tests/data: ${#logs[@]} suite log files not searched for one"
