@@ -171,6 +171,25 @@ e2e_setup() {
     chmod 755 "$T/run"
 }
 
+# e2e_stack_setup NAME: what a test of the whole stack (policyd, the milter
+# and Postfix) needs before configuring it: the binaries POLICYD, MILTER and
+# CLI, the temporary tree of e2e_setup NAME with $T/policy and $T/keys, the
+# policyd socket SOCK and three free loopback ports SMTP_PORT, SINK_PORT and
+# MILTER_PORT (exits 77 where e2e_require skips)
+e2e_stack_setup() {
+    e2e_require
+    POLICYD=$(e2e_binary src/policyd/sendwarden-policyd) || exit 1
+    MILTER=$(e2e_binary src/milter/sendwarden-milter) || exit 1
+    CLI=$(e2e_binary src/cli/sendwarden) || exit 1
+    e2e_setup "$1"
+    LOG_FILES=(policyd.log milter.log "${LOG_FILES[@]}")
+    mkdir -p "$T/policy" "$T/keys"
+    SOCK=$T/run/policyd.sock
+    read -r SMTP_PORT SINK_PORT MILTER_PORT < <(free_ports 3)
+    [ -n "${MILTER_PORT:-}" ] || die "could not pick free loopback ports"
+    echo "# temp dir $T, smtpd 127.0.0.1:$SMTP_PORT, sink :$SINK_PORT, milter :$MILTER_PORT"
+}
+
 # ------------------------------------------------------------------ sendwarden-policyd
 # start_policyd BINARY CONFFILE SOCK: runs it in the foreground (log in
 # $T/policyd.log), sets POLICYD_PID, waits for its socket or dies

@@ -40,19 +40,8 @@ LOAD_SECONDS=${LOAD_SECONDS:-10}
 RESTART_DELAY=${RESTART_DELAY:-2}
 POLICY_LOAD_RATE=${POLICY_LOAD_RATE:-1000}
 
-e2e_require
-POLICYD=$(e2e_binary src/policyd/sendwarden-policyd) || exit 1
-MILTER=$(e2e_binary src/milter/sendwarden-milter) || exit 1
-CLI=$(e2e_binary src/cli/sendwarden) || exit 1
+e2e_stack_setup kill
 POLICY_LOAD=$(e2e_binary bench/policy-load) || exit 1
-
-e2e_setup kill
-LOG_FILES=(policyd.log milter.log "${LOG_FILES[@]}")
-mkdir -p "$T/policy" "$T/keys"
-SOCK=$T/run/policyd.sock
-read -r SMTP_PORT SINK_PORT MILTER_PORT < <(free_ports 3)
-[ -n "${MILTER_PORT:-}" ] || die "could not pick free loopback ports"
-echo "# temp dir $T, smtpd 127.0.0.1:$SMTP_PORT, sink :$SINK_PORT, milter :$MILTER_PORT"
 
 # ------------------------------------------------------------------ sendwarden
 cat > "$T/policy/orgs" <<'EOF'

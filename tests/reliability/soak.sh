@@ -45,21 +45,10 @@ RSS_BOUND_KB=${RSS_BOUND_KB:-16384}
 FD_BOUND=${FD_BOUND:-16}
 WARMUP=${WARMUP:-10}
 
-e2e_require
-POLICYD=$(e2e_binary src/policyd/sendwarden-policyd) || exit 1
+ulimit -n 8192 2>/dev/null || ulimit -n 4096 2>/dev/null
+e2e_stack_setup soak
 sanitizer=0
 grep -qa __asan_init "$POLICYD" && sanitizer=1
-MILTER=$(e2e_binary src/milter/sendwarden-milter) || exit 1
-CLI=$(e2e_binary src/cli/sendwarden) || exit 1
-ulimit -n 8192 2>/dev/null || ulimit -n 4096 2>/dev/null
-
-e2e_setup soak
-LOG_FILES=(policyd.log milter.log "${LOG_FILES[@]}")
-mkdir -p "$T/policy" "$T/keys"
-SOCK=$T/run/policyd.sock
-read -r SMTP_PORT SINK_PORT MILTER_PORT < <(free_ports 3)
-[ -n "${MILTER_PORT:-}" ] || die "could not pick free loopback ports"
-echo "# temp dir $T, smtpd 127.0.0.1:$SMTP_PORT, sink :$SINK_PORT, milter :$MILTER_PORT"
 echo "# $SOAK_SECONDS s: $SOAK_SESSIONS SMTP sessions (pause ${SOAK_PAUSE}s), $SOAK_IDLE idle and $SOAK_SLOW slow policy clients"
 
 # ------------------------------------------------------------------ sendwarden
