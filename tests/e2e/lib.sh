@@ -217,6 +217,23 @@ write_sendwarden_conf() {
     } > "$1"
 }
 
+# write_stack_conf FILE: write_sendwarden_conf with the [policyd] lines on
+# stdin, then the milter on 127.0.0.1:$MILTER_PORT and no DNS (a dead
+# server: the stack tests sign, they do not verify)
+write_stack_conf() {
+    { cat; printf '\n[milter]\nsocket = inet:%s@127.0.0.1\n\n[dns]\nserver = 127.0.0.1:9\ntimeout = 1s\n' "$MILTER_PORT"; } |
+        write_sendwarden_conf "$1"
+}
+
+# add_signing_key DOMAIN SELECTOR: an Ed25519 key made by `sendwarden keygen`
+# (config $T/sendwarden.conf) in $T/keys/DOMAIN, its DNS record appended to
+# $T/zone and its line to $T/policy/signing
+add_signing_key() {
+    "$CLI" -c "$T/sendwarden.conf" keygen --domain "$1" --selector "$2" --algorithm ed25519 \
+        --dir "$T/keys/$1" >>"$T/zone" 2>>"$T/keygen.err" || die "keygen $1: $(cat "$T/keygen.err")"
+    echo "$1 $2 ed25519-sha256 $T/keys/$1/$2.private" >> "$T/policy/signing"
+}
+
 # ------------------------------------------------------------------ sendwarden-milter
 # start_milter BINARY CONFFILE PORT KEYS: runs it in the foreground (log
 # appended to $T/milter.log), sets MILTER_PID, waits until it listens on

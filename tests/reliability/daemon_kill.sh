@@ -51,20 +51,9 @@ EOF
 cat > "$T/policy/limits" <<EOF
 org acme messages $BUDGET/24h $BUDGET defer
 EOF
-write_sendwarden_conf "$T/sendwarden.conf" <<EOF
-
-[milter]
-socket = inet:$MILTER_PORT@127.0.0.1
-
-[dns]
-server = 127.0.0.1:9
-timeout = 1s
-EOF
-for d in acme.example beta.example; do
-    "$CLI" -c "$T/sendwarden.conf" keygen --domain "$d" --selector kill --algorithm ed25519 \
-        --dir "$T/keys/$d" >>"$T/zone" 2>>"$T/keygen.err" || die "keygen $d: $(cat "$T/keygen.err")"
-    echo "$d kill ed25519-sha256 $T/keys/$d/kill.private" >> "$T/policy/signing"
-done
+write_stack_conf "$T/sendwarden.conf" </dev/null
+add_signing_key acme.example kill
+add_signing_key beta.example kill
 
 start_policyd "$POLICYD" "$T/sendwarden.conf" "$SOCK"
 start_milter "$MILTER" "$T/sendwarden.conf" "$MILTER_PORT" 2

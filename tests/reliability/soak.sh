@@ -55,20 +55,11 @@ echo "# $SOAK_SECONDS s: $SOAK_SESSIONS SMTP sessions (pause ${SOAK_PAUSE}s), $S
 echo '@soak.example soak' > "$T/policy/orgs"
 # a limit that is asked on every message but never bites
 echo 'org soak messages 100000000/1h 100000000 defer' > "$T/policy/limits"
-write_sendwarden_conf "$T/sendwarden.conf" <<EOF
+write_stack_conf "$T/sendwarden.conf" <<EOF
 request_timeout = 5s
 idle_timeout = 60s
-
-[milter]
-socket = inet:$MILTER_PORT@127.0.0.1
-
-[dns]
-server = 127.0.0.1:9
-timeout = 1s
 EOF
-"$CLI" -c "$T/sendwarden.conf" keygen --domain soak.example --selector soak --algorithm ed25519 \
-    --dir "$T/keys" >"$T/zone" 2>"$T/keygen.err" || die "keygen: $(cat "$T/keygen.err")"
-echo "soak.example soak ed25519-sha256 $T/keys/soak.private" > "$T/policy/signing"
+add_signing_key soak.example soak
 
 start_policyd "$POLICYD" "$T/sendwarden.conf" "$SOCK"
 start_milter "$MILTER" "$T/sendwarden.conf" "$MILTER_PORT" 1
