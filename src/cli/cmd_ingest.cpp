@@ -237,9 +237,9 @@ int cmd_ingest(const CliContext& ctx) {
         auto r = ingestor.ingest(raw, std::time(nullptr));
         if (auto* err = std::get_if<ingest::IngestError>(&r)) {
             ++failed;
-            if (ingestor.uncommitted() == 0) batch_lost(open_before);
             msg_error("ingest%s%s: %s%s", source.empty() ? "" : " ", source.c_str(), err->what.c_str(),
                       err->temporary ? " (temporary: retry)" : "");
+            if (ingestor.uncommitted() == 0) batch_lost(open_before);
             if (json)
                 std::cout << nlohmann::json({{"source", source}, {"error", err->what}, {"temporary", err->temporary}}).dump()
                           << "\n";
